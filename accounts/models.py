@@ -1,0 +1,203 @@
+"""Accounts, their operator-defined status types and reasons, memberships and status history."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BackendStatus(models.TextChoices):
+    """The fixed back-end statuses; behaviour hangs on these only (DESIGN §2)."""
+
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    CREDIT_HOLD = "credit_hold", _("Credit hold")
+    SUSPENDED = "suspended", _("Suspended")
+    ADMINISTRATIVE_HOLD = "administrative_hold", _("Administrative hold")
+    CANCELLED = "cancelled", _("Cancelled")
+    DELETED = "deleted", _("Deleted")
+
+
+class ActorKind(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    CUSTOMER = "customer", _("Customer")
+    SYSTEM = "system", _("System")
+
+
+class AccountStatusType(models.Model):
+    """An operator-defined label for one back-end status, and its reporting bucket (R-E1)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    backend_status = models.CharField(
+        _("back-end status"), max_length=32, choices=BackendStatus.choices
+    )
+    image_url = models.URLField(_("image URL"), blank=True)
+    show_in_statistics = models.BooleanField(_("show in Account Statistics"), default=True)
+    is_default = models.BooleanField(
+        _("default for its back-end status"),
+        default=False,
+        help_text=_("The type automation uses when it moves an account to this back-end status."),
+    )
+
+    class Meta:
+        ordering = ["backend_status", "name"]
+        verbose_name = _("account status type")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["backend_status"],
+                condition=Q(is_default=True),
+                name="one_default_type_per_backend_status",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusReason(models.Model):
+    """Why a status changed (R-E3); it may be used only for the back-end statuses it lists."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    backend_statuses = models.JSONField(
+        _("back-end statuses"),
+        default=list,
+        help_text=_("The back-end statuses an account may be moved to for this reason."),
+    )
+    is_financial = models.BooleanField(
+        _("non-payment reason"),
+        default=False,
+        help_text=_(
+            "A status entered for this reason is released automatically on payment (R-X1)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("status reason")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def fits(self, backend_status: str) -> bool:
+        return backend_status in self.backend_statuses
+
+
+class AccountQuerySet(models.QuerySet):
+    def in_backend_status(self, *statuses: str) -> "AccountQuerySet":
+        return self.filter(status_type__backend_status__in=statuses)
+
+
+class Account(models.Model):
+    """A customer company: its status, money limits and billing dates."""
+
+    number = models.CharField(_("account number"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    status_type = models.ForeignKey(
+        AccountStatusType,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("status"),
+    )
+    status_reason = models.ForeignKey(
+        StatusReason,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("reason for the current status"),
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    financial_blocking_threshold = models.DecimalField(
+        _("financial blocking threshold"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    allowed_negative_days = models.PositiveIntegerField(
+        _("allowed negative-balance period (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty means infinite: a negative balance alone never causes a credit hold."),
+    )
+    next_payment_date = models.DateField(_("next payment date"), null=True, blank=True)
+    balance = models.DecimalField(
+        _("balance"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Cached sum of the ledger; written only by billing services."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("account")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def backend_status(self) -> str:
+        return self.status_type.backend_status
+
+
+class Membership(models.Model):
+    """A user's place in an account; a user may belong to several accounts (R-C3)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        BILLING = "billing", _("Billing contact")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "account"], name="one_membership_per_user_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.account.number} ({self.get_role_display()})"
+
+
+class StatusChange(models.Model):
+    """One row per account status change: who, why (reason and rule id) and when."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="status_changes")
+    from_type = models.ForeignKey(
+        AccountStatusType, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_type = models.ForeignKey(AccountStatusType, on_delete=models.PROTECT, related_name="+")
+    from_backend_status = models.CharField(max_length=32, choices=BackendStatus.choices, blank=True)
+    to_backend_status = models.CharField(max_length=32, choices=BackendStatus.choices)
+    reason = models.ForeignKey(StatusReason, on_delete=models.PROTECT, related_name="+")
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rule_id = models.CharField(max_length=16, blank=True)
+    requested_at = models.DateTimeField()
+    effective_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-effective_at"], name="statuschange_account_time")
+        ]
+
+    def __str__(self) -> str:
+        frm = self.from_type.name if self.from_type_id else "—"
+        return f"{self.account_id}: {frm} → {self.to_type.name}"

@@ -1,0 +1,27 @@
+"""Tests: PostgreSQL and Redis on loopback unless DATABASE_URL / CELERY_BROKER_URL say otherwise."""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lifecycle")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Each pytest-xdist worker gets its own Redis database so real workers never take another's tasks.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+_broker = urlsplit(env("CELERY_BROKER_URL"))
+CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = False
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

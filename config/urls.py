@@ -1,0 +1,14 @@
+"""Top-level URLs: the operators' admin; the control panel and API join as their issues land."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Account lifecycle back office"
+admin.site.site_title = "Lifecycle back office"
+admin.site.index_title = "Operations"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+]

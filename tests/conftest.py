@@ -1,0 +1,41 @@
+import pytest
+from django.db import connection
+
+from accounts.actors import Actor
+from accounts.defaults import ensure_defaults
+from accounts.models import AccountStatusType, StatusReason
+from tests.accounts.factories import OperatorFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Concurrency and real-worker tests need PostgreSQL; mark them so SQLite runs deselect them."""
+    for item in items:
+        if item.get_closest_marker("celery"):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def defaults(db):
+    """The default status types and reasons (transactional tests flush the migration's rows)."""
+    ensure_defaults(AccountStatusType, StatusReason)
+
+
+@pytest.fixture
+def operator(db):
+    return OperatorFactory()
+
+
+@pytest.fixture
+def operator_actor(operator):
+    return Actor.operator(operator)
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.fail("this test is marked postgres and must not run on " + connection.vendor)
