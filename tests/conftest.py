@@ -14,10 +14,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
 
 
-@pytest.fixture
-def defaults(db):
-    """The default status types and reasons (transactional tests flush the migration's rows)."""
-    ensure_defaults(AccountStatusType, StatusReason)
+@pytest.fixture(autouse=True)
+def defaults(request):
+    """The default status types and reasons: transactional tests flush the migration's rows, so
+    any database test that runs after one on the same worker needs them back."""
+    if "django_db_setup" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")
+    if not AccountStatusType.objects.filter(is_default=True).exists():
+        ensure_defaults(AccountStatusType, StatusReason)
 
 
 @pytest.fixture
