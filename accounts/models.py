@@ -127,6 +127,22 @@ class Account(models.Model):
         default=Decimal("0"),
         help_text=_("Cached sum of the ledger; written only by billing services."),
     )
+    negative_since = models.DateTimeField(
+        _("balance negative since"),
+        null=True,
+        blank=True,
+        help_text=_("When the balance last went below zero; written only by billing services."),
+    )
+    # A string reference, not an import: billing sits above accounts (STYLE: app layering).
+    dunning_policy = models.ForeignKey(
+        "billing.DunningPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("credit and dunning policy"),
+        help_text=_("Empty means the default policy."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()

@@ -215,6 +215,8 @@ def change_status(
         )
         if updated != 1:  # pragma: no cover - the row is locked; kept as the conditional guard
             raise InvalidTransition("The account changed while this request ran; try again.")
+        locked.status_type, locked.status_reason = target, reason_obj
+        locked.status_changed_at = effective_at or now
         change = _write_history(
             locked,
             current,

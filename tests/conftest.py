@@ -4,6 +4,8 @@ from django.db import connection
 from accounts.actors import Actor
 from accounts.defaults import ensure_defaults
 from accounts.models import AccountStatusType, StatusReason
+from billing.defaults import ensure_policies
+from billing.models import DunningPolicy
 from tests.accounts.factories import OperatorFactory, UserFactory
 
 
@@ -23,6 +25,7 @@ def defaults(request):
     request.getfixturevalue("_django_db_helper")
     if not AccountStatusType.objects.filter(is_default=True).exists():
         ensure_defaults(AccountStatusType, StatusReason)
+        ensure_policies(DunningPolicy)
 
 
 @pytest.fixture

@@ -147,7 +147,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Sweeps read due work from the database, so a missed or doubled tick is harmless.
+    "credit-hold-sweep": {"task": "billing.tasks.credit_hold_sweep", "schedule": 300.0},
+    "recurring-charges": {"task": "billing.tasks.run_recurring_charges", "schedule": 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Product settings ---

@@ -1,0 +1,87 @@
+"""Plain admin registrations for billing (the operator portal with actions is issue 6)."""
+
+from django.contrib import admin
+
+from .models import DunningPolicy, Invoice, LedgerEntry, RecurringCharge
+
+
+@admin.register(DunningPolicy)
+class DunningPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "default_threshold",
+        "default_allowed_negative_days",
+        "reactivation_fee",
+        "suspended_pays_usage",
+        "lock_on_exhaustion",
+        "is_default",
+    ]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """Read-only: the ledger is append-only (R-B1); corrections are reversing entries."""
+
+    list_display = [
+        "created_at",
+        "account",
+        "kind",
+        "amount",
+        "currency",
+        "balance_after",
+        "description",
+        "actor_kind",
+        "actor_user",
+    ]
+    list_filter = ["kind", "actor_kind"]
+    search_fields = ["account__number", "account__name", "description", "idempotency_key"]
+    list_select_related = ["account", "actor_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "account",
+        "amount",
+        "outstanding",
+        "billing_date",
+        "due_date",
+        "paid_at",
+    ]
+    list_filter = ["billing_date"]
+    search_fields = ["number", "account__number", "account__name"]
+    list_select_related = ["account"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecurringCharge)
+class RecurringChargeAdmin(admin.ModelAdmin):
+    list_display = [
+        "account",
+        "description",
+        "amount",
+        "billing_model",
+        "pay_as_you_go",
+        "next_billing_date",
+        "active",
+    ]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]

@@ -1,0 +1,173 @@
+"""Money: the append-only ledger, invoices, recurring charges and the credit/dunning policy."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ActorKind
+
+
+class DunningPolicy(models.Model):
+    """An account's credit and dunning policy (R-B2, DESIGN §5): the credit defaults live here,
+    with per-account overrides on the account itself; the dunning ladder is its steps."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    default_threshold = models.DecimalField(
+        _("default financial blocking threshold"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    default_allowed_negative_days = models.PositiveIntegerField(
+        _("default allowed negative-balance period (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty means infinite."),
+    )
+    reactivation_fee = models.DecimalField(
+        _("reactivation fee"), max_digits=14, decimal_places=2, default=Decimal("10.00")
+    )
+    suspended_pays_usage = models.BooleanField(
+        _("suspended accounts still pay usage"), default=True
+    )
+    lock_on_exhaustion = models.BooleanField(
+        _("lock when prepaid credit runs out (R-G1)"), default=False
+    )
+    is_default = models.BooleanField(_("default for new accounts"), default=False)
+
+    class Meta:
+        verbose_name = _("credit and dunning policy")
+        verbose_name_plural = _("credit and dunning policies")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_policy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Issue 3 calls the credit side of the policy a CreditPolicy; it is one policy per account.
+CreditPolicy = DunningPolicy
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    USAGE = "usage", _("Usage")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    FEE = "fee", _("Fee")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerEntry(models.Model):
+    """One posting; positive credits the account, negative debits it. Never edited (R-B1)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    balance_after = models.DecimalField(_("balance after"), max_digits=14, decimal_places=2)
+    description = models.CharField(_("description"), max_length=255)
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="one_entry_per_idempotency_key",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"], name="ledger_account_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class Invoice(models.Model):
+    """A bill: its charge is in the ledger; unpaid ones anchor dunning dates (R-X3)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    outstanding = models.DecimalField(_("outstanding"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.CharField(_("description"), max_length=255)
+    billing_date = models.DateField(_("billing date"))
+    due_date = models.DateField(_("due date"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-billing_date", "-id"]
+        indexes = [
+            models.Index(
+                fields=["account", "due_date"],
+                name="invoice_account_due",
+                condition=Q(paid_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+
+class RecurringCharge(models.Model):
+    """A charge billed every period while the account's back-end status is billed (DESIGN §2)."""
+
+    class BillingModel(models.TextChoices):
+        PREPAID = "prepaid", _("Prepaid")
+        POSTPAID = "postpaid", _("Postpaid")
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="recurring_charges"
+    )
+    description = models.CharField(_("description"), max_length=255)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    period_months = models.PositiveSmallIntegerField(_("period (months)"), default=1)
+    billing_model = models.CharField(
+        max_length=8, choices=BillingModel.choices, default=BillingModel.POSTPAID
+    )
+    pay_as_you_go = models.BooleanField(default=False)
+    next_billing_date = models.DateField(_("next billing date"), db_index=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["next_billing_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount})"

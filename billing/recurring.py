@@ -1,0 +1,67 @@
+"""The recurring charge run: bill what is due, only in back-end statuses that are billed (DESIGN §2)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from django.db import transaction
+
+from accounts.actors import Actor
+from accounts.models import BackendStatus
+
+from . import services
+from .models import RecurringCharge
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def is_billed(backend_status: str, charge: RecurringCharge) -> bool:
+    """DESIGN §2 recurring-charges column: Active yes; Credit hold postpaid yes, prepaid
+    pay-as-you-go stopped; Suspended, Administrative hold, Cancelled, Prospect, Deleted no."""
+    if backend_status == BackendStatus.ACTIVE:
+        return True
+    if backend_status == BackendStatus.CREDIT_HOLD:
+        return not (charge.billing_model == charge.BillingModel.PREPAID and charge.pay_as_you_go)
+    return False
+
+
+def run_recurring_charges(today: date) -> dict:
+    """Invoice each due period once; periods in unbilled statuses are skipped, not billed later."""
+    counts = {"invoiced": 0, "skipped": 0}
+    due_ids = list(
+        RecurringCharge.objects.filter(active=True, next_billing_date__lte=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in due_ids:
+        with transaction.atomic():
+            charge = (
+                RecurringCharge.objects.select_for_update(skip_locked=True)
+                .select_related("account__status_type")
+                .filter(pk=pk, next_billing_date__lte=today)
+                .first()
+            )
+            if charge is None:
+                continue  # another run has it, or it is no longer due
+            while charge.next_billing_date <= today:
+                billing_date = charge.next_billing_date
+                if is_billed(charge.account.status_type.backend_status, charge):
+                    services.issue_invoice(
+                        charge.account,
+                        amount=charge.amount,
+                        billing_date=billing_date,
+                        actor=Actor.system("R-B1"),
+                        description=f"{charge.description} from {billing_date}",
+                    )
+                    charge.account.refresh_from_db()
+                    counts["invoiced"] += 1
+                else:
+                    counts["skipped"] += 1
+                charge.next_billing_date = add_months(billing_date, charge.period_months)
+            charge.save(update_fields=["next_billing_date"])
+    return counts
