@@ -19,7 +19,8 @@ STORAGES = {
 }
 # Each pytest-xdist worker gets its own Redis database so real workers never take another's tasks.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+# TEST_REDIS_DB_BASE lets two suites run side by side on one Redis without sharing queues.
+_redis_db = (env.int("TEST_REDIS_DB_BASE", default=1) + int(_worker.removeprefix("gw") or 0)) % 16
 _broker = urlsplit(env("CELERY_BROKER_URL"))
 CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
