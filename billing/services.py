@@ -79,7 +79,7 @@ def _account_pk(account: Account | int | str) -> int:
 def _lock(account: Account | int | str) -> Account:
     pk = _account_pk(account)
     try:
-        return Account.objects.select_for_update().select_related("status_type").get(pk=pk)
+        return Account.objects.select_for_update().get(pk=pk)
     except Account.DoesNotExist:
         raise UnknownAccount(MSG_UNKNOWN_ACCOUNT.format(account=account)) from None
 

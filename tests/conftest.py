@@ -7,6 +7,7 @@ from accounts.models import AccountStatusType, StatusReason
 from billing.defaults import ensure_policies
 from billing.models import DunningPolicy
 from tests.accounts.factories import OperatorFactory, UserFactory
+from tests.celery_worker import celery_worker  # noqa: F401 - a fixture for every test module
 
 
 def pytest_collection_modifyitems(config, items):

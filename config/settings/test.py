@@ -26,3 +26,6 @@ CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests wait on real task results from a real worker.
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = False
