@@ -1,5 +1,7 @@
 """Accounts, their operator-defined status types and reasons, memberships and status history."""
 
+from datetime import date
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -88,6 +90,18 @@ class AccountQuerySet(models.QuerySet):
     def in_backend_status(self, *statuses: str) -> "AccountQuerySet":
         return self.filter(status_type__backend_status__in=statuses)
 
+    def exempt_from_dunning(self, today: date) -> "AccountQuerySet":
+        """R-X2: exempt for good, or "do not suspend before" a date still ahead of `today`."""
+        return self.filter(Q(dunning_exempt=True) | Q(dunning_exempt_until__gt=today))
+
+    def subject_to_dunning(self, today: date) -> "AccountQuerySet":
+        """R-X2: the accounts a dunning sweep may act on at `today`."""
+        return self.exclude(Q(dunning_exempt=True) | Q(dunning_exempt_until__gt=today))
+
+    def renewal_overdue(self, today: date) -> "AccountQuerySet":
+        """R-G3: unlocked accounts whose renewal deadline passed before `today` without renewal."""
+        return self.filter(renewal_deadline__lt=today)
+
 
 class Account(models.Model):
     """A customer company: its status, money limits and billing dates."""
@@ -143,6 +157,25 @@ class Account(models.Model):
         verbose_name=_("credit and dunning policy"),
         help_text=_("Empty means the default policy."),
     )
+    # R-X2: written only by accounts.services.set_dunning_exemption, which audits each change.
+    dunning_exempt = models.BooleanField(
+        _("exempt from dunning"),
+        default=False,
+        help_text=_("A VIP account: dunning never suspends, closes or locks it (R-X2)."),
+    )
+    dunning_exempt_until = models.DateField(
+        _("exempt from dunning until"),
+        null=True,
+        blank=True,
+        help_text=_("Do not suspend before this date: dunning may act on it from this day on."),
+    )
+    # R-G3: set by an unlock, cleared by a renewal; the sweep relocks the account after it.
+    renewal_deadline = models.DateField(
+        _("renewal deadline"),
+        null=True,
+        blank=True,
+        help_text=_("The last day to renew after an unlock; the account is locked again after it."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
@@ -157,6 +190,11 @@ class Account(models.Model):
     @property
     def backend_status(self) -> str:
         return self.status_type.backend_status
+
+    def is_dunning_exempt(self, today: date) -> bool:
+        """R-X2, the same rule as AccountQuerySet.exempt_from_dunning for one loaded account."""
+        until = self.dunning_exempt_until
+        return self.dunning_exempt or (until is not None and until > today)
 
 
 class Membership(models.Model):

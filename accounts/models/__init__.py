@@ -1,0 +1,31 @@
+"""The accounts models, one module per concern; every model is importable from here."""
+
+from .core import (
+    Account,
+    AccountQuerySet,
+    AccountStatusType,
+    ActorKind,
+    BackendStatus,
+    Membership,
+    StatusChange,
+    StatusReason,
+)
+from .events import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from .operations import AccountAudit, ScheduledStatusChange, UnlockAttempt
+
+__all__ = [
+    "Account",
+    "AccountAudit",
+    "AccountQuerySet",
+    "AccountStatusType",
+    "ActorKind",
+    "BackendStatus",
+    "Membership",
+    "OutboxEvent",
+    "ScheduledStatusChange",
+    "StatusChange",
+    "StatusReason",
+    "UnlockAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
