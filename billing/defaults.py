@@ -28,3 +28,72 @@ def ensure_policies(policy_model) -> None:
                 "is_default": default and not has_default,
             },
         )
+
+
+# policy → steps: (position, condition, days, status type, fee, notice, releases on payment, rule)
+DEFAULT_STEPS = {
+    STANDARD_LADDER: [
+        (
+            1,
+            "days_past_due",
+            2,
+            "Suspended until Paid",
+            Decimal("0"),
+            "Your account is suspended until paid",
+            True,
+            "R-D1",
+        ),
+        (
+            2,
+            "days_past_due",
+            7,
+            "Closed until Paid",
+            Decimal("0"),
+            "Your account is closed until paid",
+            True,
+            "R-D2",
+        ),
+        (
+            3,
+            "days_past_due",
+            14,
+            "Terminated",
+            Decimal("0"),
+            "Your account has been terminated",
+            False,
+            "R-D3",
+        ),
+    ],
+    PREPAID_LOCK: [
+        (
+            1,
+            "credit_exhausted",
+            0,
+            "Locked – insufficient credit",
+            Decimal("0"),
+            "Your account is locked: insufficient credit",
+            False,
+            "R-G1",
+        ),
+    ],
+}
+
+
+def ensure_steps(policy_model, step_model, status_type_model) -> None:
+    """Give each default policy its seeded ladder when it has no steps yet."""
+    for policy_name, steps in DEFAULT_STEPS.items():
+        policy = policy_model.objects.filter(name=policy_name).first()
+        if policy is None or step_model.objects.filter(policy=policy).exists():
+            continue
+        for position, condition, days, type_name, fee, notice, releases, rule in steps:
+            step_model.objects.create(
+                policy=policy,
+                position=position,
+                condition=condition,
+                days=days,
+                status_type=status_type_model.objects.get(name=type_name),
+                fee=fee,
+                notice=notice,
+                releases_on_payment=releases,
+                rule_id=rule,
+            )

@@ -7,6 +7,7 @@ from accounts.models import BackendStatus
 
 from . import services
 from .credit import should_hold
+from .models import DunningState
 
 
 def unlock_below_threshold_gives_credit_hold(account, target_type, actor):
@@ -21,7 +22,12 @@ def unlock_below_threshold_gives_credit_hold(account, target_type, actor):
 
 
 def evaluate_credit_on_return_to_active(change) -> None:
-    """An account that becomes Active below its threshold goes straight to credit hold (R-CH1)."""
+    """Back to Active: the ladder starts over, and an account below its threshold goes straight
+    to credit hold (R-CH1)."""
+    if change.to_backend_status == BackendStatus.ACTIVE:
+        DunningState.objects.filter(account=change.account).update(
+            step=None, anchor_due_date=None, restart_on=timezone.localdate(change.effective_at)
+        )
     if (
         change.to_backend_status == BackendStatus.ACTIVE
         and change.from_backend_status != BackendStatus.CREDIT_HOLD

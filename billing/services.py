@@ -21,7 +21,7 @@ from accounts.models import Account, BackendStatus, StatusChange
 
 from .credit import CreditFacts, hold_rule_note, required_payment_for, should_hold
 from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate, UnknownAccount
-from .models import DunningPolicy, EntryKind, Invoice, LedgerEntry
+from .models import DunningPolicy, DunningState, EntryKind, Invoice, LedgerEntry
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -190,32 +190,74 @@ def evaluate_credit(
     actor: Actor | None = None,
     rule_id: str = "R-CH1",
 ) -> StatusChange | None:
-    """Apply R-CH1 (hold) or R-CH5 (release) to a locked account; returns the change made."""
+    """Apply R-CH1/R-G1 (hold or lock) or R-CH5/R-D4 (release) to a locked account."""
     facts = credit_facts(account, now)
     backend = account.status_type.backend_status
     person = actor.user if actor else None
     if backend == BackendStatus.ACTIVE and should_hold(facts):
+        policy = policy_for(account)
+        if policy.lock_on_exhaustion:  # R-G1: the lock takes the place of the credit hold
+            return _lock_on_exhaustion(account, policy, facts, person)
+        note = (
+            hold_rule_note(facts)
+            if rule_id == "R-CH1"
+            else (f"R-CH3: threshold {facts.threshold} set above the balance {facts.balance}")
+        )
         return account_services.change_status(
             account,
             account_services.default_status_type(BackendStatus.CREDIT_HOLD),
             actor=Actor.system(rule_id, on_behalf_of=person),
             reason=REASON_HOLD,
-            note=hold_rule_note(facts)
-            if rule_id == "R-CH1"
-            else f"R-CH3: threshold {facts.threshold} set above the balance {facts.balance}",
+            note=note,
             effective_at=facts.now,
         )
-    if backend == BackendStatus.CREDIT_HOLD and not should_hold(facts):
-        # Credit hold is only ever entered for money (DESIGN §2), so payment always lifts it (R-X1).
+    if backend in RELEASABLE and not should_hold(facts) and _payment_releases(account):
+        rule = "R-CH5" if backend == BackendStatus.CREDIT_HOLD else "R-D4"
         return account_services.change_status(
             account,
             account_services.default_status_type(BackendStatus.ACTIVE),
-            actor=Actor.system("R-CH5", on_behalf_of=person),
+            actor=Actor.system(rule, on_behalf_of=person),
             reason=REASON_RELEASE,
             note=f"balance {facts.balance} meets the threshold {facts.threshold}",
             effective_at=facts.now,
         )
     return None
+
+
+RELEASABLE = (BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
+
+
+def _payment_releases(account: Account) -> bool:
+    """R-X1, R-D4: automation undoes only what was entered for non-payment, and a dunning step
+    only when it says so and no invoice is left unpaid."""
+    is_credit_hold = account.status_type.backend_status == BackendStatus.CREDIT_HOLD
+    if not is_credit_hold and not (account.status_reason and account.status_reason.is_financial):
+        return False
+    state = DunningState.objects.filter(account=account).select_related("step").first()
+    if state is None or state.step is None:
+        return True
+    unpaid = Invoice.objects.filter(account=account, paid_at__isnull=True).exists()
+    return state.step.releases_on_payment and not unpaid
+
+
+def _lock_on_exhaustion(account, policy, facts, person) -> StatusChange | None:
+    step = policy.steps.filter(condition="credit_exhausted").select_related("status_type").first()
+    lock_type = (
+        step.status_type
+        if step
+        else account_services.default_status_type(BackendStatus.ADMINISTRATIVE_HOLD)
+    )
+    change = account_services.change_status(
+        account,
+        lock_type,
+        actor=Actor.system("R-G1", on_behalf_of=person),
+        reason="Credit exhausted",
+        effective_at=facts.now,
+        note=f"prepaid credit exhausted: balance {facts.balance}",
+    )
+    if step is not None:
+        DunningState.objects.update_or_create(account=account, defaults={"step": step})
+    return change
 
 
 def post_charge(account, amount, *, description, actor, kind=EntryKind.CHARGE, **extra):

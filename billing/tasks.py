@@ -39,3 +39,9 @@ def parse_today(today: str | None):
         return date.fromisoformat(str(today))
     except ValueError:
         raise InvalidDate(f"“{today}” is not an ISO date.") from None
+
+
+@shared_task(name="billing.tasks.dunning_sweep")
+def dunning_sweep(today: str | None = None) -> dict:
+    """Move accounts along their dunning ladders as of `today` (ISO date) (R-D1 … R-D3, R-X3)."""
+    return sweeps.dunning_sweep(parse_today(today))

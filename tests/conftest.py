@@ -4,8 +4,8 @@ from django.db import connection
 from accounts.actors import Actor
 from accounts.defaults import ensure_defaults
 from accounts.models import AccountStatusType, StatusReason
-from billing.defaults import ensure_policies
-from billing.models import DunningPolicy
+from billing.defaults import ensure_policies, ensure_steps
+from billing.models import DunningPolicy, DunningStep
 from tests.accounts.factories import OperatorFactory, UserFactory
 from tests.celery_worker import celery_worker  # noqa: F401 - a fixture for every test module
 
@@ -27,6 +27,7 @@ def defaults(request):
     if not AccountStatusType.objects.filter(is_default=True).exists():
         ensure_defaults(AccountStatusType, StatusReason)
         ensure_policies(DunningPolicy)
+        ensure_steps(DunningPolicy, DunningStep, AccountStatusType)
 
 
 @pytest.fixture

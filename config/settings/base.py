@@ -151,6 +151,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Sweeps read due work from the database, so a missed or doubled tick is harmless.
     "credit-hold-sweep": {"task": "billing.tasks.credit_hold_sweep", "schedule": 300.0},
     "recurring-charges": {"task": "billing.tasks.run_recurring_charges", "schedule": 3600.0},
+    "dunning-sweep": {"task": "billing.tasks.dunning_sweep", "schedule": 900.0},
+    "scheduled-status-changes": {
+        "task": "accounts.tasks.apply_scheduled_status_changes",
+        "schedule": 600.0,
+    },
+    "renewal-deadlines": {"task": "accounts.tasks.enforce_renewal_deadlines", "schedule": 3600.0},
+    "webhook-dispatch": {"task": "accounts.tasks.dispatch_webhooks", "schedule": 30.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -159,6 +166,13 @@ ORDERS_CONTACT = env("ORDERS_CONTACT", default="orders@example.com")
 UNLOCK_WINDOW_DAYS = env.int("UNLOCK_WINDOW_DAYS", default=30)  # R-G2
 RENEWAL_DEADLINE_DAYS = env.int("RENEWAL_DEADLINE_DAYS", default=3)  # R-G3
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="USD")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="billing@example.com")
+# Provisioning events (R-X6): signed POSTs, retried with exponential backoff, then failed.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_USE_ENV_PROXY = env.bool("WEBHOOK_USE_ENV_PROXY", default=True)
 
 LOGGING = {
     "version": 1,
