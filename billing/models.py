@@ -231,6 +231,9 @@ class DunningState(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"{self.account_id}: step {self.step.position if self.step_id else 0}"
+
 
 class DunningEvent(models.Model):
     """A step an account passed: once per (account, anchor, step), with its fee and notice (R-X3)."""

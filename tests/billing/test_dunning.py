@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.actors import Actor
@@ -136,7 +137,7 @@ def test_r_d3_terminated_needs_an_operator_and_enabling_charges_the_reactivation
 def test_r_d3_after_enable_the_ladder_counts_again_from_the_enable_day(account, operator):
     dunning_sweep(BILLING_DAY + timedelta(days=14))
     ladder.enable_account(account, actor=Actor.operator(operator))
-    enabled_on = date.today()
+    enabled_on = timezone.localdate()
     dunning_sweep(enabled_on + timedelta(days=1))
     assert type_name(account) == "Active"
     dunning_sweep(enabled_on + timedelta(days=2))
