@@ -263,3 +263,6 @@ class DunningEvent(models.Model):
                 fields=["account", "anchor", "step"], name="one_event_per_account_anchor_step"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.step} due {self.due_on}"
