@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle
+from . import events, lifecycle
 from .actors import Actor, as_actor
 from .errors import (
     InvalidAccountData,
@@ -175,7 +175,7 @@ def _write_history(
     effective_at: datetime,
     note: str,
 ) -> StatusChange:
-    return StatusChange.objects.create(
+    change = StatusChange.objects.create(
         account=account,
         from_type=from_type,
         to_type=to_type,
@@ -189,6 +189,8 @@ def _write_history(
         effective_at=effective_at,
         note=note,
     )
+    events.record_status_change(change)  # R-X6: the outbox row commits with the change
+    return change
 
 
 def change_status(
@@ -277,3 +279,74 @@ def delete_status_type(status_type: AccountStatusType, *, actor: Any) -> None:
     if problem:
         raise StatusTypeInUse(problem)
     locked.delete()
+
+
+# --- Locks, unlocks, exemptions and schedules live in their own modules, which import this one;
+# these entry points keep `accounts.services.*` the one stable surface (DESIGN §6).
+
+
+def unlock_user_account(user: Any, *, actor: Any, today: date | None = None) -> list:
+    """Unlock the user's held accounts within 30 days of Next Payment (R-G2, R-G3)."""
+    from .unlocking import unlock_user_account as unlock
+
+    return unlock(user, actor=actor, today=today)
+
+
+def lock_user_account(user: Any, *, actor: Any, reason: Any = "Fraud review", note: str = ""):
+    """Move the user's accounts to Administrative hold ("Lock User Account")."""
+    from .unlocking import lock_user_account as lock
+
+    return lock(user, actor=actor, reason=reason, note=note)
+
+
+def clear_renewal_deadline(account: Account, *, actor: Any, note: str = "") -> bool:
+    """The customer renewed: no R-G3 relock. Billing/subscriptions call it on payment/renewal."""
+    from .exemptions import clear_renewal_deadline as clear
+
+    return clear(account, actor=actor, note=note)
+
+
+def set_dunning_exemption(
+    account: Account,
+    *,
+    exempt: bool,
+    until: date | None = None,
+    actor: Any,
+    note: str = "",
+    today: date | None = None,
+) -> list:
+    """Exempt an account from dunning, for good or until a date (R-X2); audited."""
+    from .exemptions import set_dunning_exemption as set_exemption
+
+    return set_exemption(account, exempt=exempt, until=until, actor=actor, note=note, today=today)
+
+
+def schedule_status_change(
+    account: Account,
+    status_type: Any,
+    *,
+    reason: Any,
+    effective_on: date,
+    actor: Any,
+    note: str = "",
+    today: date | None = None,
+):
+    """Schedule a status change for a date (R-E4)."""
+    from .scheduling import schedule_status_change as schedule
+
+    return schedule(
+        account,
+        status_type,
+        reason=reason,
+        effective_on=effective_on,
+        actor=actor,
+        note=note,
+        today=today,
+    )
+
+
+def cancel_scheduled_status_change(scheduled: Any, *, actor: Any):
+    """Cancel a scheduled status change that has not run yet (R-E4, R-X5)."""
+    from .scheduling import cancel_scheduled_status_change as cancel
+
+    return cancel(scheduled, actor=actor)

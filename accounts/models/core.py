@@ -1,7 +1,6 @@
 """Accounts, their operator-defined status types and reasons, memberships and status history."""
 
 from datetime import date
-
 from decimal import Decimal
 
 from django.conf import settings

@@ -1,0 +1,218 @@
+"""Provisioning events (R-X6): the outbox, its fan-out to endpoints and the delivery attempts.
+
+`emit()` is the one way to publish an event: it writes an OutboxEvent in the caller's transaction,
+so the event exists exactly when the change it reports commits. After the commit a Celery task
+fans it out to one WebhookDelivery per matching active endpoint, and each delivery is POSTed,
+signed (accounts.webhooks), retried with exponential backoff and finally marked delivered or failed.
+The beat task `dispatch_webhooks` repeats fan-out and due retries, so a lost task is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import webhooks
+from .errors import InvalidEvent
+from .models import Account, OutboxEvent, StatusChange, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_STATUS_CHANGED = "account.status_changed"
+EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+MSG_BAD_EVENT_TYPE = (
+    "An event type is lower-case words joined by dots, such as {example}; not “{value}”."
+)
+MSG_BAD_SUBJECT = "An event needs a subject such as “account:1000000001” (at most 120 characters)."
+MSG_BAD_PAYLOAD = "An event payload must be a JSON object: {problem}"
+GAVE_UP_IN_FLIGHT = "Gave up: the last attempt did not report back."
+Pending = WebhookDelivery.Status.PENDING
+
+
+def emit(
+    event_type: str, subject: str, payload: dict[str, Any], *, account: Account | None = None
+) -> OutboxEvent:
+    """Record an event in the caller's transaction; delivery starts after it commits (R-X6)."""
+    if not isinstance(event_type, str) or not EVENT_TYPE_PATTERN.match(event_type):
+        raise InvalidEvent(
+            MSG_BAD_EVENT_TYPE.format(example=ACCOUNT_STATUS_CHANGED, value=event_type)
+        )
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 120:
+        raise InvalidEvent(MSG_BAD_SUBJECT)
+    if not isinstance(payload, dict):
+        raise InvalidEvent(MSG_BAD_PAYLOAD.format(problem=f"got {type(payload).__name__}"))
+    try:  # dates, Decimals and UUIDs become strings now, so what is stored is what is sent
+        payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    except (TypeError, ValueError) as exc:
+        raise InvalidEvent(MSG_BAD_PAYLOAD.format(problem=exc)) from None
+    event = OutboxEvent.objects.create(
+        event_type=event_type,
+        subject=subject.strip(),
+        account=account,
+        payload=payload,
+        created_at=timezone.now(),
+    )
+    transaction.on_commit(_enqueue_fan_out, robust=True)
+    return event
+
+
+def record_status_change(change: StatusChange) -> OutboxEvent:
+    """The outbox row for one account status change, in the change's transaction (R-X6)."""
+    account = change.account
+    user = change.actor_user
+    payload = {
+        "account": {"id": account.pk, "number": account.number, "name": account.name},
+        "from": {
+            "type": change.from_type.name if change.from_type_id else None,
+            "backend_status": change.from_backend_status or None,
+        },
+        "to": {"type": change.to_type.name, "backend_status": change.to_backend_status},
+        "reason": change.reason.name,
+        "actor": {
+            "kind": change.actor_kind,
+            "user": user.get_username() if user else None,
+            "rule_id": change.rule_id,
+        },
+        "status_change_id": change.pk,
+        "requested_at": change.requested_at,
+        "effective_at": change.effective_at,
+    }
+    return emit(ACCOUNT_STATUS_CHANGED, f"account:{account.number}", payload, account=account)
+
+
+def _enqueue_fan_out() -> None:
+    # Nothing to deliver to: skip the broker; the beat task would find nothing either.
+    if WebhookEndpoint.objects.filter(active=True).exists():
+        from .tasks import fan_out_outbox_events
+
+        fan_out_outbox_events.delay()
+
+
+def _enqueue_deliveries(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.delay(delivery_id)
+
+
+def fan_out(*, now: datetime | None = None, enqueue: bool = True, batch_size: int = 200) -> int:
+    """Turn every event not yet fanned out into pending deliveries; return how many were made."""
+    now = now or timezone.now()
+    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+    made = 0
+    while True:
+        with transaction.atomic():
+            # Two workers fanning out at once take disjoint events (skip_locked) — one delivery
+            # per (endpoint, event) is also a unique constraint.
+            events = list(
+                OutboxEvent.objects.filter(fanned_out_at__isnull=True)
+                .select_for_update(skip_locked=True)
+                .order_by("id")[:batch_size]
+            )
+            if not events:
+                return made
+            new_ids = []
+            for event in events:
+                for endpoint in endpoints:
+                    if endpoint.wants(event.event_type):
+                        delivery, created = WebhookDelivery.objects.get_or_create(
+                            endpoint=endpoint, event=event, defaults={"next_attempt_at": now}
+                        )
+                        new_ids += [delivery.pk] if created else []
+            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out_at=now)
+            made += len(new_ids)
+            if enqueue and new_ids:
+                transaction.on_commit(partial(_enqueue_deliveries, new_ids), robust=True)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential: base, 2×base, 4×base … after the 1st, 2nd, 3rd failed attempt, capped."""
+    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_SECONDS))
+
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    """Take a due delivery for one attempt; a lease keeps others off it while the POST runs."""
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return bool(
+        WebhookDelivery.objects.filter(
+            due, pk=delivery_id, status=Pending, attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1, next_attempt_at=lease, last_attempt_at=now)
+    )
+
+
+def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery | None:
+    """Make one attempt at a due delivery and record it; None when it is not due or not pending."""
+    now = now or timezone.now()
+    if not _claim(delivery_id, now):
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    outcome = webhooks.post(delivery, timestamp=now)
+    fields: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
+    if outcome.ok:
+        fields.update(
+            status=WebhookDelivery.Status.DELIVERED, delivered_at=now, next_attempt_at=None
+        )
+    elif outcome.retryable and delivery.attempts < settings.WEBHOOK_MAX_ATTEMPTS:
+        fields.update(next_attempt_at=now + backoff(delivery.attempts))
+    else:
+        if outcome.retryable:
+            fields["last_error"] = f"Gave up after {delivery.attempts} attempts: {outcome.error}"
+        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    # Conditional: if the lease ran out and another worker took over, its record wins.
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=Pending, attempts=delivery.attempts
+    ).update(**fields)
+    if not outcome.ok:
+        logger.warning(
+            "Webhook delivery %s to %s: %s", delivery.pk, delivery.endpoint, outcome.error
+        )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def dispatch(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Beat: fan out stragglers, give up lost last attempts, enqueue every due delivery."""
+    now = now or timezone.now()
+    fanned_out = fan_out(now=now, enqueue=False)
+    gave_up = WebhookDelivery.objects.filter(
+        status=Pending, attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS, next_attempt_at__lte=now
+    ).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=GAVE_UP_IN_FLIGHT
+    )
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            status=Pending,
+            attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS,
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    _enqueue_deliveries(due)
+    return {"fanned_out": fanned_out, "gave_up": gave_up, "enqueued": len(due)}
+
+
+@transaction.atomic
+def retry_delivery(delivery: WebhookDelivery, *, actor: Any) -> WebhookDelivery:
+    """An operator sends a failed delivery again, with a fresh set of attempts."""
+    from .actors import as_actor
+
+    as_actor(actor)
+    WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.FAILED).update(
+        status=Pending, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )
+    transaction.on_commit(partial(_enqueue_deliveries, [delivery.pk]), robust=True)
+    delivery.refresh_from_db()
+    return delivery

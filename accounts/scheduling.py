@@ -1,0 +1,135 @@
+"""Scheduled status changes (R-E4, R-X5): made for a date, listed and cancellable until they run,
+applied once when due by the sweep `apply_due_status_changes` — even with two workers at a time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .actors import Actor, as_actor
+from .errors import AccountsError, InvalidSchedule
+from .models import Account, ActorKind, ScheduledStatusChange
+
+logger = logging.getLogger(__name__)
+
+RULE_ID = "R-E4"
+MSG_PAST_DATE = _("A status change cannot be scheduled for {date}: that date has passed.")
+MSG_NOT_A_DATE = _("The effective date must be a date.")
+MSG_CUSTOMER_CANNOT_SCHEDULE = _("Only an operator may schedule a status change.")
+MSG_NOT_CANCELLABLE = _("This scheduled change was already {state}; it can no longer be cancelled.")
+MSG_ALREADY_THERE = _("The account already had this status; nothing changed.")
+MSG_APPLIED = _("Applied: {from_type} → {to_type}.")
+MSG_UNEXPECTED = _("Could not be applied because of an unexpected error: {error}")
+State = ScheduledStatusChange.State
+
+
+def schedule_status_change(
+    account: Account,
+    status_type: Any,
+    *,
+    reason: Any,
+    effective_on: date,
+    actor: Any,
+    note: str = "",
+    today: date | None = None,
+) -> ScheduledStatusChange:
+    """Schedule a status change for a date (R-E4); type and reason are checked now."""
+    actor = as_actor(actor)
+    if actor.kind == ActorKind.CUSTOMER:
+        raise InvalidSchedule(MSG_CUSTOMER_CANNOT_SCHEDULE)
+    if not isinstance(effective_on, date) or isinstance(effective_on, datetime):
+        raise InvalidSchedule(MSG_NOT_A_DATE)
+    if effective_on < (today or timezone.localdate()):
+        raise InvalidSchedule(MSG_PAST_DATE.format(date=effective_on.isoformat()))
+    target = services.get_status_type(status_type)
+    reason_obj = services.get_reason(reason, target.backend_status)
+    # Whether the lifecycle allows it is checked when it runs: the status may change until then.
+    return ScheduledStatusChange.objects.create(
+        account=account,
+        status_type=target,
+        reason=reason_obj,
+        effective_on=effective_on,
+        note=note,
+        actor_kind=actor.kind,
+        author=actor.user if getattr(actor.user, "pk", None) else None,
+        rule_id=actor.rule_id,
+        created_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def cancel_scheduled_status_change(
+    scheduled: ScheduledStatusChange, *, actor: Any
+) -> ScheduledStatusChange:
+    """Cancel a scheduled change that has not run yet (R-X5)."""
+    actor = as_actor(actor)
+    locked = ScheduledStatusChange.objects.select_for_update().get(pk=scheduled.pk)
+    if locked.state != State.PENDING:
+        raise InvalidSchedule(MSG_NOT_CANCELLABLE.format(state=locked.get_state_display().lower()))
+    locked.state = State.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.cancelled_by = actor.user if getattr(actor.user, "pk", None) else None
+    locked.save(update_fields=["state", "cancelled_at", "cancelled_by"])
+    return locked
+
+
+def _actor_for(scheduled: ScheduledStatusChange) -> Actor:
+    """It runs on its author's authority (an operator's decision, made earlier), marked R-E4."""
+    return Actor(scheduled.actor_kind, scheduled.author, scheduled.rule_id or RULE_ID)
+
+
+def _apply(scheduled: ScheduledStatusChange) -> None:
+    """Apply one claimed row; a refusal is recorded on it, never raised (the batch goes on)."""
+    try:
+        with transaction.atomic():  # a refusal rolls back whatever the change began
+            change = services.change_status(
+                scheduled.account,
+                scheduled.status_type,
+                actor=_actor_for(scheduled),
+                reason=scheduled.reason,
+                note=scheduled.note,
+                requested_at=scheduled.created_at,
+            )
+    except AccountsError as exc:
+        scheduled.state, scheduled.outcome = State.REFUSED, exc.message
+    except Exception as exc:  # recorded for the operator, logged with its trace
+        logger.exception("Scheduled status change %s failed", scheduled.pk)
+        scheduled.state, scheduled.outcome = State.FAILED, str(MSG_UNEXPECTED.format(error=exc))
+    else:
+        scheduled.state = State.APPLIED
+        scheduled.status_change = change
+        scheduled.outcome = (
+            str(MSG_APPLIED.format(from_type=change.from_type, to_type=change.to_type))
+            if change
+            else str(MSG_ALREADY_THERE)
+        )
+    scheduled.ran_at = timezone.now()
+    scheduled.save(update_fields=["state", "outcome", "status_change", "ran_at"])
+
+
+def apply_due_status_changes(today: date) -> dict[str, int]:
+    """Apply every pending change due on or before `today`, each exactly once (R-E4)."""
+    counts = {"applied": 0, "refused": 0, "failed": 0}
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            # Claim one due row; a second worker skips it (and sees it done once we commit).
+            scheduled = (
+                ScheduledStatusChange.objects.due(today)
+                .filter(pk__gt=last_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("account", "status_type", "reason", "author")
+                .order_by("id")
+                .first()
+            )
+            if scheduled is None:
+                return counts
+            last_id = scheduled.pk
+            _apply(scheduled)
+        counts[scheduled.state] += 1

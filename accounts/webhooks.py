@@ -1,0 +1,106 @@
+"""One signed HTTP POST of an outbox event to an endpoint (R-X6), standard library only.
+
+What a receiver gets:
+- body: JSON ``{"id", "type", "subject", "created_at", "data"}`` (UTF-8, sorted keys, compact);
+  the same bytes on every attempt, so a receiver can deduplicate by ``id``;
+- ``X-Lifecycle-Signature: sha256=<hex>`` — HMAC-SHA256 of the raw body with the endpoint's secret;
+- ``X-Lifecycle-Timestamp`` (Unix seconds of this attempt), ``X-Lifecycle-Event`` (the type),
+  ``X-Lifecycle-Event-Id`` and ``X-Lifecycle-Delivery`` (ids for logs).
+Any 2xx is success. Connection errors, timeouts, 5xx, 408 and 429 are retried; other statuses
+(including redirects, which are not followed) are final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+SIGNATURE_HEADER = "X-Lifecycle-Signature"
+TIMESTAMP_HEADER = "X-Lifecycle-Timestamp"
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None = None
+    error: str = ""
+    retryable: bool = False
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value for `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header_value: str) -> bool:
+    """What a receiver does: compare in constant time."""
+    return hmac.compare_digest(sign(secret, body), header_value or "")
+
+
+def event_body(event: Any) -> bytes:
+    envelope = {
+        "id": str(event.uuid),
+        "type": event.event_type,
+        "subject": event.subject,
+        "created_at": event.created_at,
+        "data": event.payload,
+    }
+    return json.dumps(
+        envelope, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")
+    ).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # a redirect is answered as an HTTPError with its 3xx code
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    handlers: list[Any] = [_NoRedirects()]
+    if not settings.WEBHOOK_USE_ENV_PROXY:
+        handlers.append(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener(*handlers)
+
+
+def post(delivery: Any, *, timestamp: datetime) -> Outcome:
+    """POST the delivery's event to its endpoint once and say what happened."""
+    endpoint, event = delivery.endpoint, delivery.event
+    if urlsplit(endpoint.url).scheme not in ("http", "https"):
+        return Outcome(False, error=f"Only http and https URLs are allowed: {endpoint.url}")
+    body = event_body(event)
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "lifecycle-backoffice-webhooks/1",
+            SIGNATURE_HEADER: sign(endpoint.secret, body),
+            TIMESTAMP_HEADER: str(int(timestamp.timestamp())),
+            "X-Lifecycle-Event": event.event_type,
+            "X-Lifecycle-Event-Id": str(event.uuid),
+            "X-Lifecycle-Delivery": str(delivery.pk),
+        },
+    )
+    try:
+        with _opener().open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            return Outcome(True, status_code=response.status)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(200).decode("utf-8", "replace").strip()
+        error = f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
+        retryable = exc.code >= 500 or exc.code in RETRYABLE_STATUSES
+        return Outcome(False, status_code=exc.code, error=error, retryable=retryable)
+    except (urllib.error.URLError, OSError) as exc:  # refused, reset, DNS, timeout
+        reason = getattr(exc, "reason", exc)
+        return Outcome(False, error=f"Connection error: {reason}", retryable=True)
