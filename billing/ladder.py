@@ -84,11 +84,12 @@ def apply_dunning(account: Account, today: date) -> list[DunningEvent]:
         )
     except AccountsError:
         return []  # the table refuses (e.g. a step pointing backwards); nothing is recorded
+    # The state moves before the fees post: a fee re-evaluates credit, which must see the step.
+    state.step, state.anchor_due_date = target, anchor
+    state.save(update_fields=["step", "anchor_due_date", "updated_at"])
     events = [
         _record_step(account, steps[step.id], anchor or day, day, today) for step, day in passed
     ]
-    state.step, state.anchor_due_date = target, anchor
-    state.save(update_fields=["step", "anchor_due_date", "updated_at"])
     return [event for event in events if event is not None]
 
 
