@@ -1,0 +1,164 @@
+"""Recurring subscription charges, following the account's back-end status (DESIGN §2), and the
+operator's "Bill account" for a Cancelled account (R-E8).
+
+Whether a status bills a subscription is billing's rule (`billing.recurring.is_billed`), read with
+the plan in place of a RecurringCharge. A prepaid period is charged when it starts, a postpaid one
+when it ends. A period that falls due in an unbilled status is skipped, not billed later — except
+on a Cancelled account, where it stays due until an operator bills the account (R-E8) or enables
+it (then the periods that ended meanwhile are skipped and billing resumes with the current one).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import Actor, as_actor
+from accounts.models import Account, BackendStatus
+from billing.recurring import is_billed
+
+from . import core
+from .cancellation import execute_scheduled
+from .errors import ActionRefused
+from .models import Plan, Subscription
+from .policy import BILL_ACCOUNT
+from .proration import CHARGE, PlannedEntry, new_period
+from .transitions import Action
+
+S = Subscription.Status
+ZERO = Decimal("0.00")
+MSG_BILL_ONLY_CANCELLED = _(
+    "“Bill account” is for Cancelled accounts; this account is billed by the recurring run."
+)
+
+
+def _prepaid(sub: Subscription) -> bool:
+    return sub.plan.billing_model == Plan.BillingModel.PREPAID
+
+
+def _renews(sub: Subscription) -> bool:
+    return sub.auto_renew and not sub.trial
+
+
+def _due_period(sub: Subscription, today: date, billed: bool, counts: dict) -> list:
+    """Handle one due billing date; returns entries to post, [] when nothing more is due."""
+    plan = sub.plan
+    if _prepaid(sub):
+        if sub.next_billing_date == sub.period_end:
+            if not _renews(sub):
+                return []  # expiry is handled by the caller
+            sub.period_start, sub.period_end = new_period(sub.period_end, plan.period_months)
+        # else a restored period that starts uncharged (core.restart_if_lapsed)
+        sub.next_billing_date = sub.period_end
+        sub.period_paid = sub.price if billed else ZERO
+        counts["invoiced" if billed and sub.price else "skipped"] += 1
+        if not (billed and sub.price):
+            return []
+        why = f"{plan.name}: {sub.period_start} to {sub.period_end}"
+        return [PlannedEntry(CHARGE, -sub.price, why, sub.period_start)]
+    # postpaid: bill the period that has just ended, in arrears
+    amount = sub.price - sub.period_paid if billed and not sub.trial else ZERO
+    ended = (sub.period_start, sub.period_end)
+    counts["invoiced" if amount > 0 else "skipped"] += 1
+    sub.period_paid = sub.period_paid + max(amount, ZERO)
+    if _renews(sub):
+        sub.period_start, sub.period_end = new_period(sub.period_end, plan.period_months)
+        sub.period_paid = ZERO
+    sub.next_billing_date = sub.period_end
+    if amount <= 0:
+        return []
+    return [PlannedEntry(CHARGE, -amount, f"{plan.name}: {ended[0]} to {ended[1]}", ended[1])]
+
+
+def _bill_due(sub: Subscription, today: date, counts: dict, *, force: bool = False) -> list:
+    """Bill (or skip) every due period of an Active subscription; save it; return entries."""
+    status = sub.account.status_type.backend_status
+    entries: list = []
+    while sub.status == S.ACTIVE and sub.next_billing_date <= today:
+        if status == BackendStatus.CANCELLED and not force:
+            break  # stays due for "Bill account" (R-E8)
+        if _prepaid(sub) and sub.next_billing_date == sub.period_end and not _renews(sub):
+            break
+        billed = force or is_billed(status, sub.plan)
+        entries += _due_period(sub, today, billed, counts)
+        if not _renews(sub) and sub.next_billing_date <= today:
+            break
+    sub.save(update_fields=["period_start", "period_end", "period_paid", "next_billing_date"])
+    return entries
+
+
+def _expire(sub: Subscription, today: date, actor: Actor, counts: dict) -> None:
+    """A period that ends without renewal gives Graced; a grace that ends gives Stopped."""
+    if sub.status == S.ACTIVE and not _renews(sub) and sub.period_end <= today:
+        core.transition(sub, Action.EXPIRE, actor=actor, note=f"period ended {sub.period_end}")
+        counts["graced"] += 1
+    grace_end = sub.period_end + timedelta(days=sub.plan.grace_days)
+    if sub.status == S.GRACED and grace_end <= today:
+        core.transition(sub, Action.GRACE_ENDED, actor=actor, note=f"grace ended {grace_end}")
+        counts["stopped"] += 1
+
+
+def _due_ids(today: date) -> list[tuple[int, int]]:
+    due = (
+        Q(cancel_on__lte=today)
+        | Q(status=S.ACTIVE, next_billing_date__lte=today)
+        | Q(status__in=[S.ACTIVE, S.GRACED], period_end__lte=today)
+    )
+    return list(Subscription.objects.filter(due).order_by("pk").values_list("pk", "account_id"))
+
+
+def run_subscription_charges(today: date) -> dict:
+    """Run what is due by `today`: scheduled cancellations, charges, expiry; a rerun does nothing."""
+    counts = {"cancelled": 0, "invoiced": 0, "skipped": 0, "graced": 0, "stopped": 0}
+    actor = Actor.system("R-E5")
+    for pk, account_id in _due_ids(today):
+        with transaction.atomic():
+            account = core.lock_account(account_id)
+            sub = core.lock(pk)
+            sub.account = account
+            if sub.cancel_on is not None and sub.cancel_on <= today:
+                execute_scheduled(account, sub, today, actor)
+                counts["cancelled"] += 1
+                continue
+            entries = _bill_due(sub, today, counts)
+            _expire(sub, today, Actor.system("R-B1"), counts)
+            core.post_entries(account, entries, Actor.system("R-B1"))
+    return counts
+
+
+def bill_account(account: Account, *, actor: Any, today: date | None = None) -> list:
+    """R-E8 "Bill account": an operator bills the due subscription charges of a Cancelled account."""
+    actor, today = as_actor(actor), core.today_or(today)
+    counts = {"invoiced": 0, "skipped": 0}
+    written: list = []
+    with transaction.atomic():
+        locked = core.lock_account(account)
+        core.guard(BILL_ACCOUNT, locked, actor)
+        if locked.status_type.backend_status != BackendStatus.CANCELLED:
+            raise ActionRefused(MSG_BILL_ONLY_CANCELLED)
+        entries: list = []
+        for sub in Subscription.objects.filter(
+            account=locked, status=S.ACTIVE, next_billing_date__lte=today
+        ).order_by("pk"):
+            sub = core.lock(sub)
+            sub.account = locked
+            entries += _bill_due(sub, today, counts, force=True)
+        written = core.post_entries(locked, entries, actor)
+    return written
+
+
+def skip_periods_ended_while_cancelled(account: Account, today: date) -> None:
+    """On Enable, periods that ended while the account was Cancelled are skipped (not billed)."""
+    for sub in Subscription.objects.filter(account=account, status=S.ACTIVE).order_by("pk"):
+        sub = core.lock(sub)
+        months = sub.plan.period_months
+        while sub.period_end <= today and _renews(sub):
+            sub.period_start, sub.period_end = new_period(sub.period_end, months)
+            sub.period_paid = ZERO
+            sub.next_billing_date = sub.period_start if _prepaid(sub) else sub.period_end
+        sub.save(update_fields=["period_start", "period_end", "period_paid", "next_billing_date"])

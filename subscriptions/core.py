@@ -1,0 +1,190 @@
+"""Building blocks every subscription service shares: locks, the guarded transition with its
+history row and outbox event, the account-status guard and posting planned entries.
+
+Lock order is always account → subscription, the order billing and change_status use, so a
+payment that releases a hold and a subscription service never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts import events
+from accounts.actors import Actor
+from accounts.models import Account
+from accounts.transitions import label as account_label
+from billing import services as billing
+from billing.errors import UnknownAccount
+
+from .errors import ActionRefused, TopUpRequired
+from .models import Subscription, SubscriptionChange
+from .policy import refusal
+from .proration import CHARGE, REFUND, PlannedEntry, Terms, new_period
+from .transitions import Action, next_state
+
+S = Subscription.Status
+SUBSCRIPTION_STATUS_CHANGED = "subscription.status_changed"
+# Actions after which the status remembered before a credit hold still matters (R-CH9).
+KEEPS_HOLD_MEMORY = frozenset({Action.HOLD_STOP, Action.HOLD_FOR_APPROVAL, Action.DENY})
+
+
+def today_or(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def lock_account(account: Account | int) -> Account:
+    pk = account.pk if isinstance(account, Account) else account
+    try:
+        return Account.objects.select_for_update().select_related("status_type").get(pk=pk)
+    except Account.DoesNotExist:
+        raise UnknownAccount(f"There is no account “{account}”.") from None
+
+
+def lock(subscription: Subscription | int) -> Subscription:
+    pk = subscription.pk if isinstance(subscription, Subscription) else subscription
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan", "account__status_type")
+        .get(pk=pk)
+    )
+
+
+def lock_both(subscription: Subscription) -> tuple[Account, Subscription]:
+    account = lock_account(subscription.account_id)
+    sub = lock(subscription)
+    sub.account = account
+    return account, sub
+
+
+def guard(
+    action: str, account: Account, actor: Actor, *, sub: Subscription | None = None, trial=False
+) -> None:
+    """Raise ActionRefused (or TopUpRequired, R-CH8) when the account's status forbids `action`."""
+    status = account.status_type.backend_status
+    refused = refusal(
+        action,
+        backend_status=status,
+        actor_kind=actor.kind,
+        trial=trial,
+        prepaid_pay_as_you_go=bool(sub and sub.plan.is_prepaid_pay_as_you_go),
+    )
+    if refused is None:
+        return
+    if refused.top_up:
+        amount = billing.required_payment(account)
+        message = refused.message.format(
+            amount=amount, currency=account.currency, verb=refused.verb
+        )
+        raise TopUpRequired(message, amount=amount, currency=account.currency)
+    raise ActionRefused(refused.message.format(status=account_label(status)))
+
+
+def record(
+    sub: Subscription, action: str, from_status: str, actor: Actor, note: str = ""
+) -> SubscriptionChange:
+    """Write the history row and, when the status changed, the outbox event (R-X6)."""
+    change = SubscriptionChange.objects.create(
+        subscription=sub,
+        action=action,
+        from_status=from_status,
+        to_status=sub.status,
+        actor_kind=actor.kind,
+        actor_user=actor.user if getattr(actor.user, "pk", None) else None,
+        rule_id=actor.rule_id,
+        note=note,
+    )
+    if from_status != sub.status:
+        events.emit(
+            SUBSCRIPTION_STATUS_CHANGED,
+            f"subscription:{sub.pk}",
+            {
+                "subscription": {"id": sub.pk, "plan": sub.plan.name, "service": sub.plan.service},
+                "account": {"id": sub.account_id},
+                "from": from_status or None,
+                "to": sub.status,
+                "action": action,
+                "rule_id": actor.rule_id,
+                "subscription_change_id": change.pk,
+            },
+            account=sub.account,
+        )
+    return change
+
+
+def transition(
+    sub: Subscription, action: str, *, actor: Actor, note: str = "", fields: tuple = ()
+) -> SubscriptionChange:
+    """Apply the table to a locked subscription, save it and write its history row."""
+    from_status = sub.status
+    sub.status = next_state(from_status, action, remembered=sub.status_before_hold)
+    if action in (Action.HOLD_STOP, Action.HOLD_FOR_APPROVAL):
+        sub.status_before_hold = from_status
+    elif action not in KEEPS_HOLD_MEMORY:
+        sub.status_before_hold = ""
+    sub.save(update_fields=["status", "status_before_hold", *fields])
+    return record(sub, action, from_status, actor, note)
+
+
+def begin(
+    sub: Subscription, action: str, *, actor: Actor, await_provisioning: bool, note: str = ""
+) -> None:
+    """Enter the operation's transitional status and, unless provisioning is awaited, complete it."""
+    transition(sub, action, actor=actor, note=note)
+    if not await_provisioning:
+        transition(sub, Action.COMPLETE, actor=actor)
+
+
+def terms_of(sub: Subscription) -> Terms:
+    return Terms(
+        name=sub.plan.name,
+        price=sub.price,
+        prepaid=sub.plan.billing_model == sub.plan.BillingModel.PREPAID,
+        trial=sub.trial,
+        in_service=sub.status not in (S.STOPPED, S.STOPPING, S.WAITING_FOR_MANUAL_APPROVE),
+        period_start=sub.period_start,
+        period_end=sub.period_end,
+        period_months=sub.plan.period_months,
+        period_paid=sub.period_paid,
+    )
+
+
+def paid_change(entries: list[PlannedEntry]) -> Decimal:
+    """How the entries change what was paid for the period: charges add, refunds subtract."""
+    return sum((-entry.amount for entry in entries), start=Decimal("0.00"))
+
+
+def post_entries(account: Account, entries: list[PlannedEntry], actor: Actor) -> list:
+    """Write planned entries through billing: refunds as refunds, charges as invoices."""
+    written = []
+    for entry in entries:
+        if entry.kind == REFUND:
+            written.append(
+                billing.post_refund(
+                    account, entry.amount, description=entry.description, actor=actor
+                )
+            )
+        elif entry.kind == CHARGE:
+            invoice = billing.issue_invoice(
+                account,
+                amount=-entry.amount,
+                billing_date=entry.on_date,
+                actor=actor,
+                description=entry.description,
+            )
+            written.append(invoice.entries.get())
+    return written
+
+
+def restart_if_lapsed(sub: Subscription, today: date) -> list[str]:
+    """A period that ended while the service was stopped restarts on the day it resumes; a prepaid
+    one is due for charging at once (the recurring run bills it), a postpaid one at its end."""
+    if sub.status != S.ACTIVE or sub.trial or sub.period_end > today:
+        return []
+    sub.period_start, sub.period_end = new_period(today, sub.plan.period_months)
+    sub.period_paid = Decimal("0.00")
+    prepaid = sub.plan.billing_model == sub.plan.BillingModel.PREPAID
+    sub.next_billing_date = sub.period_start if prepaid else sub.period_end
+    return ["period_start", "period_end", "period_paid", "next_billing_date"]
