@@ -6,9 +6,22 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from . import services
+from . import events, scheduling, services
+from .actors import as_actor
 from .errors import AccountsError
-from .models import Account, AccountStatusType, Membership, StatusChange, StatusReason
+from .models import (
+    Account,
+    AccountAudit,
+    AccountStatusType,
+    Membership,
+    OutboxEvent,
+    ScheduledStatusChange,
+    StatusChange,
+    StatusReason,
+    UnlockAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @admin.register(AccountStatusType)
@@ -126,9 +139,14 @@ class AccountAdmin(admin.ModelAdmin):
         "balance",
         "currency",
         "financial_blocking_threshold",
+        # R-X2, R-G3: changed through services that write AccountAudit rows (actions below).
+        "dunning_exempt",
+        "dunning_exempt_until",
+        "renewal_deadline",
         "created_at",
     ]
     inlines = [MembershipInline, StatusChangeInline]
+    actions = ["exempt_from_dunning", "end_dunning_exemption"]
 
     add_fields = [
         "name",
@@ -151,7 +169,26 @@ class AccountAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_inlines(self, request, obj):
-        return self.inlines if obj else []
+        if obj is None:
+            return []
+        return [*self.inlines, ScheduledStatusChangeInline, AccountAuditInline]
+
+    def _set_exemption(self, request, queryset, exempt):
+        for account in queryset:
+            try:
+                services.set_dunning_exemption(account, exempt=exempt, actor=request.user)
+            except AccountsError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+        self.message_user(request, f"Updated {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Exempt from dunning (R-X2)", permissions=["change"])
+    def exempt_from_dunning(self, request, queryset):
+        self._set_exemption(request, queryset, True)
+
+    @admin.action(description="End the dunning exemption (R-X2)", permissions=["change"])
+    def end_dunning_exemption(self, request, queryset):
+        self._set_exemption(request, queryset, False)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -201,3 +238,161 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Locks, schedules and events (issue 5). Rows written by services are read-only here. ---
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AccountAuditInline(ReadOnlyInline):
+    model = AccountAudit
+    fields = ["at", "field", "old_value", "new_value", "actor_kind", "actor_user", "note"]
+    readonly_fields = fields
+
+
+class ScheduledStatusChangeInline(ReadOnlyInline):
+    model = ScheduledStatusChange
+    fields = ["effective_on", "status_type", "reason", "state", "author", "outcome"]
+    readonly_fields = fields
+
+
+@admin.register(AccountAudit)
+class AccountAuditAdmin(ReadOnlyAdmin):
+    list_display = ["at", "account", "field", "old_value", "new_value", "actor_kind", "actor_user"]
+    list_filter = ["field", "actor_kind"]
+    search_fields = ["account__number", "account__name"]
+    list_select_related = ["account", "actor_user"]
+
+
+@admin.register(UnlockAttempt)
+class UnlockAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "account", "allowed", "next_payment_date", "actor_user"]
+    list_filter = ["allowed"]
+    search_fields = ["user__username", "account__number", "message"]
+    list_select_related = ["user", "account", "actor_user"]
+
+
+class ScheduleForm(forms.ModelForm):
+    """The "Change User Status" component (R-E4), checked by the service's rules."""
+
+    actor = None  # set by the admin: the operator scheduling it
+
+    class Meta:
+        model = ScheduledStatusChange
+        fields = ["account", "status_type", "reason", "effective_on", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(f) for f in ("status_type", "reason", "effective_on")):
+            try:
+                scheduling.check_schedule(
+                    data["status_type"], data["reason"], data["effective_on"], self.actor
+                )
+            except AccountsError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return data
+
+
+@admin.register(ScheduledStatusChange)
+class ScheduledStatusChangeAdmin(admin.ModelAdmin):
+    form = ScheduleForm
+    list_display = ["effective_on", "account", "status_type", "reason", "state", "author", "ran_at"]
+    list_filter = ["state", "effective_on"]
+    search_fields = ["account__number", "account__name"]
+    list_select_related = ["account", "status_type", "reason", "author"]
+    autocomplete_fields = ["account"]
+    actions = ["cancel_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = as_actor(request.user)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        created = services.schedule_status_change(
+            data["account"],
+            data["status_type"],
+            reason=data["reason"],
+            effective_on=data["effective_on"],
+            actor=request.user,
+            note=data["note"],
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    @admin.action(description="Cancel selected scheduled changes (R-X5)", permissions=["view"])
+    def cancel_selected(self, request, queryset):
+        for scheduled in queryset:
+            try:
+                services.cancel_scheduled_status_change(scheduled, actor=request.user)
+            except AccountsError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "active", "event_types"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event_type", "subject", "fanned_out_at"]
+    list_filter = ["event_type"]
+    search_fields = ["subject", "uuid"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log (R-X6)."""
+
+    list_display = [
+        "created_at",
+        "endpoint",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "endpoint"]
+    search_fields = ["event__subject", "last_error"]
+    list_select_related = ["endpoint", "event"]
+    actions = ["send_again"]
+
+    @admin.action(description="Send failed deliveries again", permissions=["view"])
+    def send_again(self, request, queryset):
+        for delivery in queryset.filter(status=WebhookDelivery.Status.FAILED):
+            events.retry_delivery(delivery, actor=request.user)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .actors import Actor, as_actor
 from .errors import AccountsError, InvalidSchedule
-from .models import Account, ActorKind, ScheduledStatusChange
+from .models import Account, AccountStatusType, ActorKind, ScheduledStatusChange, StatusReason
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,20 @@ MSG_UNEXPECTED = _("Could not be applied because of an unexpected error: {error}
 State = ScheduledStatusChange.State
 
 
+def check_schedule(
+    status_type: Any, reason: Any, effective_on: Any, actor: Actor, today: date | None = None
+) -> tuple[AccountStatusType, StatusReason]:
+    """Refuse a schedule that could never run: wrong actor, date, type or reason (R-E4)."""
+    if actor.kind == ActorKind.CUSTOMER:
+        raise InvalidSchedule(MSG_CUSTOMER_CANNOT_SCHEDULE)
+    if not isinstance(effective_on, date) or isinstance(effective_on, datetime):
+        raise InvalidSchedule(MSG_NOT_A_DATE)
+    if effective_on < (today or timezone.localdate()):
+        raise InvalidSchedule(MSG_PAST_DATE.format(date=effective_on.isoformat()))
+    target = services.get_status_type(status_type)
+    return target, services.get_reason(reason, target.backend_status)
+
+
 def schedule_status_change(
     account: Account,
     status_type: Any,
@@ -41,14 +55,7 @@ def schedule_status_change(
 ) -> ScheduledStatusChange:
     """Schedule a status change for a date (R-E4); type and reason are checked now."""
     actor = as_actor(actor)
-    if actor.kind == ActorKind.CUSTOMER:
-        raise InvalidSchedule(MSG_CUSTOMER_CANNOT_SCHEDULE)
-    if not isinstance(effective_on, date) or isinstance(effective_on, datetime):
-        raise InvalidSchedule(MSG_NOT_A_DATE)
-    if effective_on < (today or timezone.localdate()):
-        raise InvalidSchedule(MSG_PAST_DATE.format(date=effective_on.isoformat()))
-    target = services.get_status_type(status_type)
-    reason_obj = services.get_reason(reason, target.backend_status)
+    target, reason_obj = check_schedule(status_type, reason, effective_on, actor, today)
     # Whether the lifecycle allows it is checked when it runs: the status may change until then.
     return ScheduledStatusChange.objects.create(
         account=account,

@@ -12,6 +12,7 @@ from .core import (
 )
 from .events import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from .operations import AccountAudit, ScheduledStatusChange, UnlockAttempt
+from .service_keys import ServiceApiKey
 
 __all__ = [
     "Account",
@@ -23,6 +24,7 @@ __all__ = [
     "Membership",
     "OutboxEvent",
     "ScheduledStatusChange",
+    "ServiceApiKey",
     "StatusChange",
     "StatusReason",
     "UnlockAttempt",

@@ -1,0 +1,28 @@
+"""Per-service API keys for the entitlement endpoint (R-G1): only a hash of each key is stored."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceApiKey(models.Model):
+    """A key a provider's service (fax server, VoIP switch) presents to ask about entitlement.
+
+    The key is shown once when it is issued; the database keeps its public prefix (to find the
+    row) and the SHA-256 of the whole key (to check it in constant time), never the key.
+    """
+
+    name = models.CharField(_("service name"), max_length=120, unique=True)
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, editable=False)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive key is refused with 401.")
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
