@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from . import services
 from .actors import Actor
-from .models import Account, Membership
+from .models import Account, Membership, ScheduledStatusChange, WebhookEndpoint
 
 DEMO_OPERATOR = "operator"
 
@@ -104,4 +104,36 @@ def seed_demo(password: str) -> dict[str, int]:
                 user=user, account=account, defaults={"role": role}
             )
             created["memberships"] += int(made)
+    _seed_exemption_schedule_and_endpoint(operator, today)
     return created
+
+
+def _seed_exemption_schedule_and_endpoint(operator, today) -> None:
+    """R-X2, R-E4, R-X6 examples: a dated exemption, a pending scheduled change, an endpoint."""
+    cobalt = Account.objects.filter(number="9000000003", dunning_exempt_until__isnull=True).first()
+    if cobalt is not None and not cobalt.audit_rows.exists():
+        services.set_dunning_exemption(
+            cobalt,
+            exempt=False,
+            until=today + timedelta(days=14),
+            actor=operator,
+            note="Demo: do not suspend before the contract review",
+        )
+    acme = Account.objects.get(number="9000000001")
+    if not ScheduledStatusChange.objects.filter(account=acme).exists():
+        services.schedule_status_change(
+            acme,
+            "Suspended",
+            reason="Customer request",
+            effective_on=today + timedelta(days=7),
+            actor=operator,
+            note="Demo: the customer asked for a pause",
+        )
+    WebhookEndpoint.objects.get_or_create(
+        name="Demo fax server",
+        defaults={
+            "url": "http://127.0.0.1:9/lifecycle-events",
+            "active": False,
+            "event_types": ["account.*"],
+        },
+    )

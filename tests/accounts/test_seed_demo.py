@@ -37,3 +37,12 @@ def test_every_demo_status_was_reached_with_a_history_row():
     for account in Account.objects.all():
         last = StatusChange.objects.filter(account=account).first()
         assert last.to_type_id == account.status_type_id
+
+
+def test_seed_demo_shows_an_exemption_a_scheduled_change_and_an_inactive_endpoint():
+    from accounts.models import ScheduledStatusChange, WebhookEndpoint
+
+    call_command("seed_demo", password="demo-pass-123")
+    assert Account.objects.get(number="9000000003").dunning_exempt_until is not None  # R-X2
+    assert ScheduledStatusChange.objects.pending().filter(account__number="9000000001").count() == 1
+    assert WebhookEndpoint.objects.get(name="Demo fax server").active is False
