@@ -154,6 +154,13 @@ def _post(
         _set_balance(locked, new_balance, now)
         _settle_invoices(locked, now)
         evaluate_credit(locked, now=now, actor=actor)
+        if (
+            kind == EntryKind.PAYMENT
+            and locked.renewal_deadline
+            and not should_hold(credit_facts(locked, now))
+        ):
+            # R-G3: a funded account after an unlock has renewed; no relock at the deadline.
+            account_services.clear_renewal_deadline(locked, actor=actor, note="payment received")
     if isinstance(account, Account):
         account.refresh_from_db()
     return entry

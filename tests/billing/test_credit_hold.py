@@ -199,3 +199,19 @@ def test_operator_cannot_force_credit_hold_and_is_told_to_change_money(account, 
 
     with pytest.raises(InvalidTransition, match="threshold or its balance"):
         account_services.change_status(account, "Credit hold", actor=operator, reason="Non-payment")
+
+
+def test_r_g3_a_payment_that_funds_an_unlocked_account_clears_its_renewal_deadline(operator):
+    from datetime import date, timedelta
+
+    account = account_in(S.ACTIVE, operator)
+    type(account).objects.filter(pk=account.pk).update(
+        renewal_deadline=date.today() + timedelta(days=3)  # noqa: DTZ011
+    )
+    services.post_charge(account, "20", description="usage", actor=operator)
+    services.record_payment(account, "10", idempotency_key="p1", actor=operator)
+    account.refresh_from_db()
+    assert account.renewal_deadline is not None  # still below the threshold: not funded
+    services.record_payment(account, "10", idempotency_key="p2", actor=operator)
+    account.refresh_from_db()
+    assert account.renewal_deadline is None
