@@ -74,7 +74,9 @@ def entries_after(account, last_id):
 
 
 def last_entry_id(account):
-    return LedgerEntry.objects.filter(account=account).order_by("-pk").values_list("pk", flat=True)[0]
+    return (
+        LedgerEntry.objects.filter(account=account).order_by("-pk").values_list("pk", flat=True)[0]
+    )
 
 
 @pytest.mark.parametrize("month", list(MONTHS))
@@ -213,7 +215,11 @@ def test_bad_cancel_input_is_refused_with_a_message_and_nothing_written(
     before = snapshot(sub)
     with pytest.raises(error, match=message):
         services.cancel(
-            sub, option=option, on_date=on_date, actor=operator, preview=preview,
+            sub,
+            option=option,
+            on_date=on_date,
+            actor=operator,
+            preview=preview,
             today=date(2026, 1, 11),
         )
     assert snapshot(sub) == before
@@ -225,7 +231,9 @@ def test_a_second_cancellation_while_one_is_scheduled_is_refused(operator):
     services.cancel(sub, option="period_end", actor=operator, today=date(2026, 1, 11))
     before = snapshot(sub)
     with pytest.raises(SubscriptionsError, match="already scheduled for 2026-02-01"):
-        services.cancel(sub, option="immediately_full_refund", actor=operator, today=date(2026, 1, 11))
+        services.cancel(
+            sub, option="immediately_full_refund", actor=operator, today=date(2026, 1, 11)
+        )
     assert snapshot(sub) == before
 
 
@@ -243,6 +251,9 @@ def test_a_trial_cancels_with_no_entries(operator):
     account = funded_account(operator)
     sub = services.order(account, PlanFactory(), actor=operator, trial=True, today=date(2026, 1, 1))
     outcome = services.cancel(
-        sub, option="immediately_full_refund", actor=Actor.operator(operator), today=date(2026, 1, 5)
+        sub,
+        option="immediately_full_refund",
+        actor=Actor.operator(operator),
+        today=date(2026, 1, 5),
     )
     assert outcome.entries == [] and sub.status == "cancelled"

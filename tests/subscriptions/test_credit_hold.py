@@ -267,7 +267,9 @@ def test_r_ch8_the_control_panel_cannot_manage_subscriptions_on_credit_hold(
     account = funded_account(operator)
     plan = PlanFactory(**PLAN_SHAPES[shape])
     sub = subscription_in("graced" if action == "renew" else "active", plan, account, operator)
-    other = PlanFactory(price=plan.price + (1 if action != "downgrade" else -1), **PLAN_SHAPES[shape])
+    other = PlanFactory(
+        price=plan.price + (1 if action != "downgrade" else -1), **PLAN_SHAPES[shape]
+    )
     put_on_credit_hold(account, operator)
     sub.refresh_from_db()
     before = (sub.status, sub.plan_id, sub.history.count())

@@ -34,7 +34,10 @@ def test_r_e5_rounding_is_half_up_to_the_cent():
     assert unused_part(D("0.05"), date(2026, 1, 1), date(2026, 1, 3), date(2026, 1, 2)) == D("0.03")
 
 
-def terms(prepaid=True, paid=D("249.95"), trial=False, in_service=True):
+PRICE = D("249.95")
+
+
+def terms(prepaid=True, paid=PRICE, trial=False, in_service=True):
     return Terms("Fax", D("249.95"), prepaid, trial, in_service, START, END, 1, paid)
 
 

@@ -34,9 +34,7 @@ def test_the_grid_names_every_status():
 
 @pytest.mark.parametrize(("status", "action"), ALL_PAIRS)
 @pytest.mark.parametrize("remembered", ["", "active", "graced"])
-def test_every_status_and_action_is_allowed_or_refused_as_the_grid_says(
-    status, action, remembered
-):
+def test_every_status_and_action_is_allowed_or_refused_as_the_grid_says(status, action, remembered):
     expected = EXPECTED.get((status, action))
     if expected == "restore":
         expected = remembered or None
