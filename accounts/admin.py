@@ -396,3 +396,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     def send_again(self, request, queryset):
         for delivery in queryset.filter(status=WebhookDelivery.Status.FAILED):
             events.retry_delivery(delivery, actor=request.user)
+
+
+# Service API keys (the entitlement API) register their admin in their own module.
+from .api import admin as _service_api_key_admin  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """Top-level URLs: the operators' admin; the control panel and API join as their issues land."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Account lifecycle back office"
@@ -10,5 +10,7 @@ admin.site.index_title = "Operations"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("panel/", include("accounts.panel.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -121,6 +121,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.panel.views.account.lockout"  # a readable 429 page
 
 # --- Celery (STYLE.md: acks late, reject on worker lost, prefetch 1, time limits, UTC) ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -166,6 +167,11 @@ ORDERS_CONTACT = env("ORDERS_CONTACT", default="orders@example.com")
 UNLOCK_WINDOW_DAYS = env.int("UNLOCK_WINDOW_DAYS", default=30)  # R-G2
 RENEWAL_DEADLINE_DAYS = env.int("RENEWAL_DEADLINE_DAYS", default=3)  # R-G3
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="USD")
+# Control panel: the card gateway (a dotted path; the test gateway needs no network) and the
+# dashboard's low-balance warning (balance minus threshold below this amount).
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="billing.gateway.TestGateway")
+PAYMENT_INTENT_MAX_AGE_SECONDS = env.int("PAYMENT_INTENT_MAX_AGE_SECONDS", default=3600)
+PANEL_LOW_BALANCE_WARNING = env("PANEL_LOW_BALANCE_WARNING", default="10.00")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="billing@example.com")
 # Provisioning events (R-X6): signed POSTs, retried with exponential backoff, then failed.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
