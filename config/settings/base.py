@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Sweeps read due work from the database, so a missed or doubled tick is harmless.
     "credit-hold-sweep": {"task": "billing.tasks.credit_hold_sweep", "schedule": 300.0},
     "recurring-charges": {"task": "billing.tasks.run_recurring_charges", "schedule": 3600.0},
+    "subscription-charges": {
+        "task": "subscriptions.tasks.run_subscription_charges",
+        "schedule": 3600.0,
+    },
     "dunning-sweep": {"task": "billing.tasks.dunning_sweep", "schedule": 900.0},
     "scheduled-status-changes": {
         "task": "accounts.tasks.apply_scheduled_status_changes",
