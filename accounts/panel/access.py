@@ -128,7 +128,9 @@ def refusal_message(
         return blocked_message(backend_status)
     if allows(backend_status, capability):
         return ""
-    template = SPECIFIC_REFUSALS.get((backend_status, capability)) or REFUSALS.get(backend_status, MSG_NOT_AVAILABLE)
+    template = SPECIFIC_REFUSALS.get((backend_status, capability)) or REFUSALS.get(
+        backend_status, MSG_NOT_AVAILABLE
+    )
     return str(template).format(amount=amount, currency=currency)
 
 

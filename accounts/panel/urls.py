@@ -22,7 +22,9 @@ urlpatterns = [
         money.TestGatewayView.as_view(),
         name="test_gateway",
     ),
-    path(f"{company}subscriptions/", subscriptions.SubscriptionsView.as_view(), name="subscriptions"),
+    path(
+        f"{company}subscriptions/", subscriptions.SubscriptionsView.as_view(), name="subscriptions"
+    ),
     path(f"{company}subscriptions/order/", subscriptions.OrderView.as_view(), name="order"),
     path(
         f"{company}subscriptions/<int:pk>/",

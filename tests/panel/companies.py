@@ -4,6 +4,7 @@ the services as the product would; and the list of every control-panel URL."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from accounts import services as account_services
 from accounts.actors import Actor
 from accounts.models import Account, Membership
 from accounts.models import BackendStatus as S
+from accounts.panel.access import Capability as C
 from billing import services as billing
 from billing.gateway import TestGateway
 from billing.models import Invoice, LedgerEntry
@@ -22,8 +24,6 @@ from subscriptions.models import Subscription
 from tests.accounts.factories import UserFactory
 from tests.accounts.states import FITTING_REASON, account_in
 from tests.subscriptions.factories import PLAN_SHAPES, PlanFactory, funded_account
-
-from accounts.panel.access import Capability as C
 
 ALL_STATUSES = list(S)
 
@@ -124,6 +124,11 @@ URLS = [
 
 def text(response) -> str:
     return html.unescape(response.content.decode())
+
+
+def words(response) -> str:
+    """The page as a person reads it: no tags, single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
 
 
 def footprint(account: Account) -> tuple:

@@ -9,6 +9,7 @@ from django.urls import URLPattern, get_resolver
 
 from accounts.models import BackendStatus as S
 from accounts.panel import access
+from accounts.panel.selectors import hold_amount
 from accounts.panel.views.base import PanelView
 from tests.accounts.factories import UserFactory
 
@@ -41,7 +42,6 @@ def expected(status: str, url) -> tuple[set[int], str]:
 def test_every_panel_url_answers_a_member_as_the_access_table_says(client, operator, status):
     company = company_in(status, operator)
     client.force_login(company.user)
-    amount = access.refusal_message  # noqa: F841 - the refusal is formatted with the R-CH4 amount
     mismatches = []
     for url in URLS:
         before = footprint(company.account)
@@ -53,8 +53,6 @@ def test_every_panel_url_answers_a_member_as_the_access_table_says(client, opera
             continue
         if response.status_code == 403:
             company.account.refresh_from_db()
-            from accounts.panel.selectors import hold_amount
-
             wanted = message or access.refusal_message(
                 status,
                 url.capability,
@@ -111,11 +109,15 @@ def test_a_user_of_company_a_can_never_read_or_change_company_b(client, operator
 def test_every_company_page_of_the_panel_is_gated_by_the_access_table():
     """No company page escapes the table: each view names the capability it needs."""
     patterns = [
-        p for p in get_resolver().url_patterns if getattr(p, "pattern", None) and "panel" in str(p.pattern)
+        p
+        for p in get_resolver().url_patterns
+        if getattr(p, "pattern", None) and "panel" in str(p.pattern)
     ]
     assert patterns, "the panel is mounted"
     panel = patterns[0].url_patterns
-    company_views = [p for p in panel if isinstance(p, URLPattern) and "<str:number>" in str(p.pattern)]
+    company_views = [
+        p for p in panel if isinstance(p, URLPattern) and "<str:number>" in str(p.pattern)
+    ]
     assert len(company_views) == len({u.name for u in URLS})
     for pattern in company_views:
         view = pattern.callback.view_class

@@ -68,9 +68,7 @@ class ProfileView(PanelView):
             .select_related("user")
             .order_by("user__username")
         )
-        return self.render(
-            "panel/profile.html", {"form": form, "members": members}, status=status
-        )
+        return self.render("panel/profile.html", {"form": form, "members": members}, status=status)
 
     def form(self, data=None):
         return ContactDetailsForm(

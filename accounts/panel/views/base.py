@@ -62,9 +62,7 @@ def chrome(request, account=None, *, active: str = "") -> dict:
 
 
 def render_panel(request, template: str, context: dict, *, account=None, status: int = 200):
-    return render(
-        request, template, {**chrome(request, account), **context}, status=status
-    )
+    return render(request, template, {**chrome(request, account), **context}, status=status)
 
 
 class PanelView(View):
@@ -120,7 +118,9 @@ class PanelView(View):
         message = access.refusal_message(
             self.account.backend_status, capability, amount=amount, currency=self.account.currency
         )
-        return self.show_refusal(message, top_up=self.account.backend_status in access.TOP_UP_STATUSES)
+        return self.show_refusal(
+            message, top_up=self.account.backend_status in access.TOP_UP_STATUSES
+        )
 
     def show_refusal(self, message: str, *, top_up: bool, status: int = 403) -> HttpResponse:
         return self.render(

@@ -14,8 +14,8 @@ from billing.errors import BillingError
 from billing.gateway import PaymentError, get_gateway
 
 from .. import selectors
-from ..forms import TopUpForm
 from ..access import Capability as C
+from ..forms import TopUpForm
 from .base import PanelView
 
 PAGE_SIZE = 25
@@ -145,9 +145,7 @@ class TestGatewayView(PanelView):
             get_gateway().confirm_payment(reference, user=request.user)
         except BillingError as exc:
             return self.show_refusal(exc.message, top_up=False, status=400)
-        messages.success(
-            request, MSG_PAID.format(amount=intent.amount, currency=intent.currency)
-        )
+        messages.success(request, MSG_PAID.format(amount=intent.amount, currency=intent.currency))
         self.account.refresh_from_db()
         if was != BackendStatus.ACTIVE and self.account.backend_status == BackendStatus.ACTIVE:
             messages.success(request, MSG_RELEASED)

@@ -44,9 +44,11 @@ def orderable_plans(account):
 
 def other_plans(sub: Subscription):
     plan = sub.plan
-    return orderable_plans(sub.account).filter(
-        service=plan.service, billing_model=plan.billing_model
-    ).exclude(pk=plan.pk)
+    return (
+        orderable_plans(sub.account)
+        .filter(service=plan.service, billing_model=plan.billing_model)
+        .exclude(pk=plan.pk)
+    )
 
 
 class SubscriptionsView(PanelView):
