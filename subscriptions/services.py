@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services as account_services
 from accounts.actors import as_actor
 from accounts.models import Account
 from billing import services as billing
@@ -173,6 +174,10 @@ def order(
         _allocate(sub, plan.resource_kind, plan.resources_included)
         if not await_provisioning:
             core.transition(sub, Action.COMPLETE, actor=actor)
+        if not trial:  # R-G3: buying a subscription is a renewal
+            account_services.clear_renewal_deadline(
+                locked, actor=actor, note=f"ordered {plan.name}"
+            )
         if charge:
             entry = PlannedEntry(CHARGE, -charge, f"{plan.name}: {start} to {end}", today)
             core.post_entries(locked, [entry], actor)
@@ -314,6 +319,8 @@ def renew(
             ]
         )
         core.begin(sub, Action.RENEW, actor=actor, await_provisioning=await_provisioning)
+        # R-G3: a renewal is what the unlock's renewal deadline waits for.
+        account_services.clear_renewal_deadline(account, actor=actor, note=f"renewed {plan.name}")
         if charge:
             entry = PlannedEntry(CHARGE, -charge, f"{plan.name}: {start} to {end}", today)
             core.post_entries(account, [entry], actor)

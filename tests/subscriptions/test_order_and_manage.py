@@ -303,3 +303,32 @@ def test_the_history_says_who_what_why_and_when(operator, customer):
     )
     assert change.actor_kind == "customer" and change.actor_user == customer
     assert change.created_at is not None
+
+
+def give_renewal_deadline(account, operator):
+    from accounts.exemptions import set_renewal_deadline
+
+    set_renewal_deadline(account, date(2026, 1, 4), actor=Actor.operator(operator))
+    account.refresh_from_db()
+    assert account.renewal_deadline == date(2026, 1, 4)
+
+
+def test_r_g3_ordering_a_commercial_subscription_clears_the_renewal_deadline(operator):
+    account = funded_account(operator)
+    give_renewal_deadline(account, operator)
+    services.order(account, PlanFactory(), actor=operator, trial=True, today=JAN1)
+    account.refresh_from_db()
+    assert account.renewal_deadline == date(2026, 1, 4)  # a free trial is not a renewal
+    services.order(account, PlanFactory(), actor=operator, today=JAN1)
+    account.refresh_from_db()
+    assert account.renewal_deadline is None
+
+
+def test_r_g3_renewing_a_subscription_clears_the_renewal_deadline(operator):
+    account = funded_account(operator)
+    sub = services.order(account, PlanFactory(), actor=operator, trial=True, today=JAN1)
+    services.run_subscription_charges(date(2026, 1, 31))
+    give_renewal_deadline(account, operator)
+    services.renew(sub, actor=operator, today=date(2026, 2, 1))
+    account.refresh_from_db()
+    assert account.renewal_deadline is None
