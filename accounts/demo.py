@@ -25,31 +25,20 @@ class DemoAccount:
     prospect: bool = False
 
 
+# Money-driven statuses (credit hold, dunning steps, the R-G1 lock) are reached by billing's and
+# subscriptions' demo steps through real charges, invoices and sweeps; here only what an operator
+# decides. See the seed_demo command for the order.
 DEMO_ACCOUNTS = [
     DemoAccount("9000000001", "Acme Fax Ltd"),
     DemoAccount("9000000002", "Brightline VoIP", prospect=True),
-    DemoAccount(
-        "9000000003",
-        "Cobalt Telecom",
-        (("Credit hold", "Credit limit reached", "system", "R-CH1"),),
-    ),
-    DemoAccount(
-        "9000000004",
-        "Delta Messaging",
-        (("Suspended until Paid", "Non-payment", "system", "R-D1"),),
-    ),
-    DemoAccount(
-        "9000000005", "Echo Resellers", (("Closed until Paid", "Non-payment", "system", "R-D2"),)
-    ),
-    DemoAccount(
-        "9000000006",
-        "Foxtrot Fax",
-        (("Locked – insufficient credit", "Credit exhausted", "system", "R-G1"),),
-    ),
+    DemoAccount("9000000003", "Cobalt Telecom"),
+    DemoAccount("9000000004", "Delta Messaging"),
+    DemoAccount("9000000005", "Echo Resellers"),
+    DemoAccount("9000000006", "Foxtrot Fax"),
     DemoAccount(
         "9000000007", "Gamma Networks", (("Administrative hold", "Abuse", "operator", ""),)
     ),
-    DemoAccount("9000000008", "Helix Hosting", (("Terminated", "Non-payment", "system", "R-D3"),)),
+    DemoAccount("9000000008", "Helix Hosting"),
     DemoAccount("9000000009", "Iris Cloud", (("Cancelled", "Customer request", "operator", ""),)),
     DemoAccount("9000000010", "Juno Lines", (("Deleted", "Account closed", "operator", ""),)),
 ]

@@ -1,12 +1,32 @@
-"""Plain admin registrations for billing (the operator portal with actions is issue 6)."""
+"""Billing in the operator portal: credit and dunning policies with their ladder (setup), and the
+ledger and invoices, read-only (R-B1). Money is posted from the account's gear menu."""
 
 from django.contrib import admin
 
-from .models import DunningPolicy, Invoice, LedgerEntry, RecurringCharge
+from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
+
+
+class DunningStepInline(admin.TabularInline):
+    """The ladder: when <condition> holds for N days → status, fee, notice (DESIGN §5)."""
+
+    model = DunningStep
+    extra = 0
+    fields = [
+        "position",
+        "condition",
+        "days",
+        "status_type",
+        "fee",
+        "notice",
+        "releases_on_payment",
+        "rule_id",
+    ]
+    ordering = ["position"]
 
 
 @admin.register(DunningPolicy)
 class DunningPolicyAdmin(admin.ModelAdmin):
+    inlines = [DunningStepInline]
     list_display = [
         "name",
         "default_threshold",

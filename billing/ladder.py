@@ -72,7 +72,10 @@ def apply_dunning(account: Account, today: date) -> list[DunningEvent]:
         return []
     target = steps[passed[-1][0].id]
     anchor = facts.anchor_due_date if target.condition == "days_past_due" else passed[-1][1]
+    # Effective when the step fell due, but never before the status it leaves (history order).
     effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min))
+    if account.status_changed_at and effective < account.status_changed_at:
+        effective = account.status_changed_at
     try:
         account_services.change_status(
             account,

@@ -97,6 +97,12 @@ class LedgerEntry(models.Model):
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
+        # The operator portal's money actions (issue 6); groups: accounts/admin_groups.py.
+        permissions = [
+            ("record_payment", _("Can record a payment")),
+            ("set_financial_blocking_threshold", _("Can set the financial blocking threshold")),
+            ("bill_account", _("Can bill a cancelled account (R-E8)")),
+        ]
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing.tasks import parse_today
+from accounts.tasks import parse_today
 
 from . import charging
 

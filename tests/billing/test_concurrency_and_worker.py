@@ -92,7 +92,7 @@ def test_credit_hold_sweep_runs_on_a_real_celery_worker(celery_worker, operator)
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_a_bad_now_argument_is_a_domain_error_from_the_worker(celery_worker):
-    from billing.errors import InvalidDate
+    from accounts.errors import InvalidDate
 
     with pytest.raises(InvalidDate, match="not an ISO date-time"):
         credit_hold_sweep_task.delay(now="yesterday-ish").get(timeout=60)

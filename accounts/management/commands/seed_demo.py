@@ -1,7 +1,19 @@
+"""Load the demo data set: every back-end status, each reached the way the product reaches it.
+
+A command may call any app's services (like a view); the order matters: accounts and operator
+decisions, then money set-up, then orders (a prepaid order may put an account on credit hold),
+then overdue invoices and the dunning sweep.
+"""
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.demo import DEMO_OPERATOR, seed_demo
+from billing import demo as billing_demo
+from subscriptions import demo as subscriptions_demo
 
 
 class Command(BaseCommand):
@@ -15,10 +27,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password, **options):
-        created = seed_demo(password)
+        today = timezone.localdate()
+        with transaction.atomic():
+            created = seed_demo(password)
+            operator = get_user_model().objects.get(username=DEMO_OPERATOR)
+            billing_demo.prepare_accounts(operator)
+            plans = subscriptions_demo.seed_catalogue()
+            orders = subscriptions_demo.seed_subscriptions(operator, today)
+            dunning = billing_demo.bill_overdue_accounts(operator, today)
         self.stdout.write(
             f"Demo data: {created['accounts']} account(s), {created['users']} customer user(s), "
-            f"{created['memberships']} membership(s) created."
+            f"{created['memberships']} membership(s), {plans} plan(s), {orders} order(s), "
+            f"{dunning['steps_recorded']} dunning step(s) created."
         )
         self.stdout.write(
             self.style.SUCCESS(
