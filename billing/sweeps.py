@@ -29,6 +29,19 @@ def _candidates(now: datetime):
     return Account.objects.filter(may_hold | may_release)
 
 
+def keyset_batches(queryset, batch_size: int):
+    """Yield lists of primary keys in ascending order, each batch read afresh (keyset paging)."""
+    last_id = 0
+    while True:
+        ids = list(
+            queryset.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        yield ids
+        last_id = ids[-1]
+
+
 def credit_hold_sweep(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
     """Hold or release every account whose money says so at `now`; a rerun changes nothing."""
     now = now or timezone.now()
@@ -37,29 +50,14 @@ def credit_hold_sweep(now: datetime | None = None, batch_size: int = BATCH_SIZE)
         if not mine:
             counts["skipped"] = True
             return counts
-        last_id = 0
-        while True:
-            ids = list(
-                _candidates(now)
-                .filter(pk__gt=last_id)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not ids:
-                break
+        for ids in keyset_batches(_candidates(now), batch_size):
             for pk in ids:
                 counts["checked"] += 1
                 with transaction.atomic():
-                    account = services._lock(pk)
-                    change = services.evaluate_credit(account, now=now)
+                    change = services.evaluate_credit(services._lock(pk), now=now)
                 if change is not None:
-                    key = (
-                        "held"
-                        if change.to_backend_status == BackendStatus.CREDIT_HOLD
-                        else "released"
-                    )
-                    counts[key] += 1
-            last_id = ids[-1]
+                    released = change.to_backend_status == BackendStatus.ACTIVE
+                    counts["released" if released else "held"] += 1
     return counts
 
 
@@ -84,21 +82,11 @@ def dunning_sweep(today: date, batch_size: int = BATCH_SIZE) -> dict:
         if not mine:
             counts["skipped"] = True
             return counts
-        last_id = 0
-        while True:
-            ids = list(
-                _dunning_candidates(today)
-                .filter(pk__gt=last_id)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not ids:
-                break
+        for ids in keyset_batches(_dunning_candidates(today), batch_size):
             for pk in ids:
                 counts["checked"] += 1
                 with transaction.atomic():
                     events = ladder.apply_dunning(services._lock(pk), today)
                 counts["steps_recorded"] += len(events)
                 counts["accounts_moved"] += int(bool(events))
-            last_id = ids[-1]
     return counts
