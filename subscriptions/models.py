@@ -163,6 +163,9 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["account", "-created_at", "-id"]
         verbose_name = _("subscription")
+        permissions = [
+            ("approve_subscription", _("Can approve or stop a subscription waiting (R-CH7b)")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gt=models.F("period_start")), name="period_not_empty"

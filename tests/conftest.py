@@ -1,7 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from accounts.actors import Actor
+from accounts.admin_groups import OPERATOR_GROUPS, ensure_operator_groups
 from accounts.defaults import ensure_defaults
 from accounts.models import AccountStatusType, StatusReason
 from billing.defaults import ensure_policies, ensure_steps
@@ -28,6 +30,8 @@ def defaults(request):
         ensure_defaults(AccountStatusType, StatusReason)
         ensure_policies(DunningPolicy)
         ensure_steps(DunningPolicy, DunningStep, AccountStatusType)
+    if not Group.objects.filter(name__in=list(OPERATOR_GROUPS)).exists():
+        ensure_operator_groups(Group, Permission)
 
 
 @pytest.fixture

@@ -182,6 +182,12 @@ class Account(models.Model):
     class Meta:
         ordering = ["number"]
         verbose_name = _("account")
+        # The operator portal's gear-menu actions (issue 6); groups: accounts/admin_groups.py.
+        permissions = [
+            ("unlock_user_account", _("Can unlock a user account (R-G2)")),
+            ("lock_user_account", _("Can lock a user account")),
+            ("change_account_status", _("Can change, suspend, cancel, enable or schedule a status")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"

@@ -1,0 +1,108 @@
+"""The operator groups of DESIGN §1 and their permissions, used by the data migration and tests.
+
+Permissions are named as strings ("app_label.codename") so this module imports no app above
+accounts. Each group holds everything of the group before it: Support agent ⊂ Billing manager ⊂
+Administrator. Functions take the model classes so the migration can pass its historical models.
+"""
+
+SUPPORT_AGENT = "Support agent"
+BILLING_MANAGER = "Billing manager"
+ADMINISTRATOR = "Administrator"
+
+# Support agents look everything up and run Unlock / Lock User Account (GFI seed, R-G2).
+SUPPORT_AGENT_PERMISSIONS = (
+    "auth.view_user",
+    "accounts.view_account",
+    "accounts.view_accountstatustype",
+    "accounts.view_statusreason",
+    "accounts.view_membership",
+    "accounts.view_statuschange",
+    "accounts.view_scheduledstatuschange",
+    "accounts.view_unlockattempt",
+    "accounts.view_accountaudit",
+    "accounts.view_webhookdelivery",
+    "accounts.view_outboxevent",
+    "billing.view_ledgerentry",
+    "billing.view_invoice",
+    "billing.view_dunningpolicy",
+    "billing.view_dunningstep",
+    "subscriptions.view_plan",
+    "subscriptions.view_subscription",
+    "subscriptions.view_subscriptionchange",
+    "subscriptions.view_resource",
+    "accounts.unlock_user_account",
+    "accounts.lock_user_account",
+)
+# Billing managers: payments, thresholds, approvals, status changes and the dunning policies.
+BILLING_MANAGER_PERMISSIONS = (
+    *SUPPORT_AGENT_PERMISSIONS,
+    "accounts.change_account_status",
+    "billing.record_payment",
+    "billing.set_financial_blocking_threshold",
+    "billing.bill_account",
+    "subscriptions.approve_subscription",
+    "billing.add_dunningpolicy",
+    "billing.change_dunningpolicy",
+    "billing.add_dunningstep",
+    "billing.change_dunningstep",
+    "billing.delete_dunningstep",
+    "billing.view_recurringcharge",
+)
+# Administrators: the setup pages and the operators themselves.
+ADMINISTRATOR_PERMISSIONS = (
+    *BILLING_MANAGER_PERMISSIONS,
+    "accounts.add_account",
+    "accounts.change_account",
+    "accounts.add_membership",
+    "accounts.change_membership",
+    "accounts.delete_membership",
+    "accounts.add_accountstatustype",
+    "accounts.change_accountstatustype",
+    "accounts.delete_accountstatustype",
+    "accounts.add_statusreason",
+    "accounts.change_statusreason",
+    "accounts.delete_statusreason",
+    "accounts.add_scheduledstatuschange",
+    "accounts.view_webhookendpoint",
+    "accounts.add_webhookendpoint",
+    "accounts.change_webhookendpoint",
+    "accounts.delete_webhookendpoint",
+    "accounts.view_serviceapikey",
+    "accounts.add_serviceapikey",
+    "accounts.change_serviceapikey",
+    "billing.delete_dunningpolicy",
+    "subscriptions.add_plan",
+    "subscriptions.change_plan",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.view_group",
+    "auth.add_group",
+    "auth.change_group",
+)
+OPERATOR_GROUPS = {
+    SUPPORT_AGENT: SUPPORT_AGENT_PERMISSIONS,
+    BILLING_MANAGER: BILLING_MANAGER_PERMISSIONS,
+    ADMINISTRATOR: ADMINISTRATOR_PERMISSIONS,
+}
+
+
+def _permissions(permission_model, names):
+    found = {}
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        permission = permission_model.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is None:
+            raise LookupError(f"The permission {name} does not exist; is its migration applied?")
+        found[name] = permission
+    return list(found.values())
+
+
+def ensure_operator_groups(group_model, permission_model) -> None:
+    """Create any missing operator group with its permissions; existing groups are left as
+    administrators set them."""
+    for name, permission_names in OPERATOR_GROUPS.items():
+        group, created = group_model.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(_permissions(permission_model, permission_names))
