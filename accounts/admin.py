@@ -1,18 +1,29 @@
-"""Plain admin registrations for the accounts models (the operator portal is issue 6)."""
+"""The accounts side of the operator portal (issue 6): accounts with their gear menu and overview,
+users (admin_users), setup pages, and the logs written by services (read-only here)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
-from . import events, scheduling, services
+from . import (
+    admin_users,  # noqa: F401 - registers the Users list with its gear menu
+    events,
+    scheduling,
+    services,
+)
 from .actors import as_actor
+from .admin_account_actions import ACCOUNT_GEAR_ACTIONS, AccountActionsMixin
+from .admin_gear import GearMenuMixin
+from .admin_overview import AccountOverviewMixin
 from .errors import AccountsError
 from .models import (
     Account,
     AccountAudit,
     AccountStatusType,
+    BackendStatus,
     Membership,
     OutboxEvent,
     ScheduledStatusChange,
@@ -24,12 +35,61 @@ from .models import (
 )
 
 
+class AccountStatusTypeForm(forms.ModelForm):
+    """Setup → Account Status Types (seed 002): a named type for one back-end status (R-E1)."""
+
+    class Meta:
+        model = AccountStatusType
+        fields = ["name", "backend_status", "image_url", "show_in_statistics", "is_default"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("A status type needs a name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        backend, instance = data.get("backend_status"), self.instance
+        if instance.pk and backend and backend != instance.backend_status:
+            in_use = instance.accounts.count()
+            if in_use:
+                self.add_error(
+                    "backend_status",
+                    f"{in_use} account(s) use this type; its back-end status cannot change "
+                    "(their behaviour would change without a history row). Add a new type.",
+                )
+        if backend and data.get("is_default"):
+            other = (
+                AccountStatusType.objects.filter(backend_status=backend, is_default=True)
+                .exclude(pk=instance.pk)
+                .first()
+            )
+            if other is not None:
+                self.add_error(
+                    "is_default",
+                    f"“{other}” is already the default for this back-end status; untick it "
+                    "there first.",
+                )
+        return data
+
+
 @admin.register(AccountStatusType)
 class AccountStatusTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "backend_status", "is_default", "show_in_statistics"]
+    form = AccountStatusTypeForm
+    list_display = ["name", "backend_status", "image", "is_default", "show_in_statistics"]
     list_filter = ["backend_status", "show_in_statistics"]
     search_fields = ["name"]
     actions = ["delete_unused_types"]
+
+    @admin.display(description="Image")
+    def image(self, status_type):
+        if not status_type.image_url:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" style="height: 20px; vertical-align: middle">',
+            status_type.image_url,
+        )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -61,10 +121,37 @@ class AccountStatusTypeAdmin(admin.ModelAdmin):
             self.message_user(request, f"Deleted {deleted} status type(s).", messages.SUCCESS)
 
 
+class StatusReasonForm(forms.ModelForm):
+    """Setup → Status Reasons (R-E3): a reason and the back-end statuses it may be used for."""
+
+    backend_statuses = forms.MultipleChoiceField(
+        label="Back-end statuses",
+        choices=BackendStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An account may be moved to these statuses for this reason.",
+    )
+
+    class Meta:
+        model = StatusReason
+        fields = ["name", "backend_statuses", "is_financial"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("A status reason needs a name.")
+        return name
+
+
 @admin.register(StatusReason)
 class StatusReasonAdmin(admin.ModelAdmin):
-    list_display = ["name", "backend_statuses", "is_financial"]
+    form = StatusReasonForm
+    list_display = ["name", "fits", "is_financial"]
+    list_filter = ["is_financial"]
     search_fields = ["name"]
+
+    @admin.display(description="Back-end statuses")
+    def fits(self, reason):
+        return ", ".join(str(BackendStatus(s).label) for s in reason.backend_statuses)
 
 
 class AccountAddForm(forms.ModelForm):
@@ -119,15 +206,17 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, admin.ModelAdmin):
     list_display = [
-        "number",
+        "overview_link",
         "name",
-        "status_type",
+        "status",
         "balance",
-        "financial_blocking_threshold",
-        "next_payment_date",
+        "threshold",
+        "next_payment",
     ]
+    list_display_links = ["name"]
+    gear_actions = ACCOUNT_GEAR_ACTIONS
     list_filter = ["status_type__backend_status", "status_type"]
     search_fields = ["number", "name"]
     list_select_related = ["status_type"]
@@ -156,6 +245,28 @@ class AccountAdmin(admin.ModelAdmin):
         "allowed_negative_days",
         "next_payment_date",
     ]
+
+    @admin.display(description="Account number", ordering="number")
+    def overview_link(self, account):
+        url = reverse("admin:accounts_account_overview", args=[account.pk])
+        return format_html('<a href="{}" title="Overview">{}</a>', url, account.number)
+
+    @admin.display(description="Status", ordering="status_type__name")
+    def status(self, account):
+        status_type = account.status_type
+        return format_html(
+            '<span class="status-pill status-{}">{}</span>',
+            status_type.backend_status,
+            status_type.name,
+        )
+
+    @admin.display(description="Threshold", ordering="financial_blocking_threshold")
+    def threshold(self, account):
+        return account.financial_blocking_threshold
+
+    @admin.display(description="Next payment", ordering="next_payment_date")
+    def next_payment(self, account):
+        return account.next_payment_date
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []

@@ -1,8 +1,24 @@
-"""Plain admin registration; status, period and money fields change only through services."""
+"""Subscriptions in the operator portal: status, period and money fields change only through
+services; subscriptions waiting for manual approval have their queue (R-CH7b)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
+from accounts.admin_gear import GearAction, GearMenuMixin
+from accounts.errors import AccountsError
+
+from . import services
 from .models import Plan, Resource, Subscription, SubscriptionChange
+
+APPROVE = "subscriptions.approve_subscription"
+
+
+def _waiting(sub) -> str | None:
+    if sub.status != Subscription.Status.WAITING_FOR_MANUAL_APPROVE:
+        return f"it is {sub.get_status_display()}, not waiting for manual approval."
+    return None
 
 
 @admin.register(Plan)
@@ -44,8 +60,13 @@ class SubscriptionChangeInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(GearMenuMixin, admin.ModelAdmin):
     list_display = ("pk", "account", "plan", "status", "trial", "period_start", "period_end")
+    gear_actions = (
+        GearAction("approve", "Approve (back to Active/Graced)", APPROVE, "approve_action",
+                   _waiting),
+        GearAction("deny", "Stop (deny)", APPROVE, "deny_action", _waiting),
+    )  # fmt: skip
     list_filter = ("status", "trial", "plan__service", "plan")
     search_fields = ("account__number", "account__name", "plan__name")
     list_select_related = ("account", "plan")
@@ -68,6 +89,53 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # ordering goes through subscriptions.services.order
+
+    def get_urls(self):
+        queue = path(
+            "approval-queue/",
+            self.admin_site.admin_view(self.approval_queue_view),
+            name="subscriptions_subscription_approval_queue",
+        )
+        return [queue, *super().get_urls()]
+
+    def gear_default_return_url(self, obj) -> str:
+        return reverse("admin:subscriptions_subscription_approval_queue")
+
+    def approval_queue_view(self, request):
+        """R-CH7b: the subscriptions a credit hold left waiting for a manager's decision."""
+        if not request.user.has_perm(APPROVE):
+            raise PermissionDenied
+        waiting = (
+            Subscription.objects.filter(status=Subscription.Status.WAITING_FOR_MANUAL_APPROVE)
+            .select_related("account__status_type", "plan")
+            .order_by("account__number", "pk")
+        )
+        rows = [{"sub": sub, "items": self.gear_items(request, sub)} for sub in waiting]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Subscriptions waiting for manual approval",
+            "rows": rows,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/portal/approval_queue.html", context)
+
+    def _decide(self, request, sub, service, verb):
+        try:
+            service(sub, actor=request.user)
+        except AccountsError as exc:
+            return self.gear_done(request, sub, exc.message, "error")
+        sub.refresh_from_db()
+        return self.gear_done(
+            request, sub, f"{verb} {sub.plan} for account {sub.account.number}: now "
+            f"{sub.get_status_display()}."
+        )  # fmt: skip
+
+    def approve_action(self, request, sub, action):
+        return self._decide(request, sub, services.approve, "Approved")
+
+    def deny_action(self, request, sub, action):
+        return self._decide(request, sub, services.deny, "Stopped")
 
 
 @admin.register(SubscriptionChange)

@@ -1,0 +1,204 @@
+"""The gear menu of the operator portal: a `<details>` menu of POST buttons next to each row.
+
+Each item is a `get_urls()` view wrapped in `admin_view` (login, staff, CSRF) and `require_POST`
+(a GET is answered 405); the view re-checks the item's permission (403) and whether it applies to
+the object's state, then hands over to a handler that calls one service. Items that need input
+render their form when the POST carries no `_step`; the form posts back to the same URL with
+`_step=preview` (when the action previews ledger entries, R-X5) and then `_step=confirm`.
+
+HTML forbids nested forms and the admin's change list is one big form, so the menu's buttons
+target a small form of their own (`form="gear-form"`, `formaction=<item URL>`) rendered after the
+change list: each click posts only the CSRF token and the button, to its own URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .errors import AccountsError
+
+MSG_DOES_NOT_APPLY = "“{action}” does not apply to {obj}: {why}"
+
+
+@dataclass(frozen=True)
+class GearAction:
+    """One item of the gear menu: its URL slug, label, permission and handler method name."""
+
+    slug: str
+    label: str
+    permission: str
+    handler: str
+    applies: Callable[[Any], str | None] = lambda obj: None  # why it does not apply, or None
+    in_menu: bool = True
+
+
+class GearMenuMixin:
+    """Adds the gear column to a ModelAdmin's change list and the action URLs behind it."""
+
+    gear_actions: tuple[GearAction, ...] = ()
+    change_list_template = "admin/portal/gear_change_list.html"
+
+    # --- the menu ---
+
+    def allowed_gear_actions(self, request, obj) -> list[GearAction]:
+        return [
+            action
+            for action in self.gear_actions
+            if action.in_menu
+            and request.user.has_perm(action.permission)
+            and action.applies(obj) is None
+        ]
+
+    def gear_url(self, action: GearAction, obj) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_{action.slug}",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def gear_items(self, request, obj) -> list[dict]:
+        return [
+            {"label": action.label, "url": self.gear_url(action, obj), "slug": action.slug}
+            for action in self.allowed_gear_actions(request, obj)
+        ]
+
+    def get_list_display(self, request):
+        def gear(obj):
+            items = self.gear_items(request, obj)
+            if not items:
+                return "—"
+            buttons = format_html(
+                "".join(
+                    '<button type="submit" form="gear-form" formaction="{}" '
+                    'class="gear-item" data-action="{}">{}</button>'
+                    for _item in items
+                ),
+                *[value for item in items for value in (item["url"], item["slug"], item["label"])],
+            )
+            return format_html(
+                '<details class="gear-menu"><summary title="Actions" aria-label="Actions for {}">'
+                '⚙</summary><div class="gear-items">{}</div></details>',
+                obj,
+                buttons,
+            )
+
+        gear.short_description = "Actions"
+        return [*super().get_list_display(request), gear]
+
+    # --- the URLs ---
+
+    def get_urls(self):
+        opts = self.model._meta
+        urls = [
+            path(
+                f"<path:object_id>/actions/{action.slug}/",
+                self.admin_site.admin_view(self._gear_view(action)),
+                name=f"{opts.app_label}_{opts.model_name}_{action.slug}",
+            )
+            for action in self.gear_actions
+        ]
+        return urls + super().get_urls()
+
+    def _gear_view(self, action: GearAction):
+        @require_POST
+        def view(request, object_id):
+            if not request.user.has_perm(action.permission):
+                raise PermissionDenied
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:
+                raise Http404(f"No {self.model._meta.verbose_name} with the id {object_id}.")
+            why = action.applies(obj)
+            if why is not None:
+                message = MSG_DOES_NOT_APPLY.format(action=action.label, obj=obj, why=why)
+                return self.gear_done(request, obj, message, messages.ERROR)
+            return getattr(self, action.handler)(request, obj, action)
+
+        view.__name__ = f"gear_{action.slug.replace('-', '_')}"
+        return view
+
+    # --- helpers for handlers ---
+
+    def gear_return_url(self, request, obj) -> str:
+        """Where to go after the action: the page it was started from, if it is ours."""
+        wanted = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+        if wanted and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return wanted
+        return self.gear_default_return_url(obj)
+
+    def gear_default_return_url(self, obj) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+
+    def gear_done(self, request, obj, message, level=messages.SUCCESS):
+        if message:
+            self.message_user(request, message, level)
+        return HttpResponseRedirect(self.gear_return_url(request, obj))
+
+    def gear_page(self, request, obj, action: GearAction, **context):
+        """Render an action's form, preview or confirmation page in the admin's look."""
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "app_label": opts.app_label,
+            "original": obj,
+            "object": obj,
+            "title": f"{action.label.rstrip('…')}: {obj}",
+            "action": action,
+            "action_url": self.gear_url(action, obj),
+            "next": self.gear_return_url(request, obj),
+            **context,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/portal/action_form.html", context)
+
+    def run_form_action(
+        self,
+        request,
+        obj,
+        action: GearAction,
+        *,
+        form_class,
+        perform: Callable[[dict], str],
+        preview: Callable[[dict], Any] | None = None,
+        form_kwargs: dict | None = None,
+        intro: str = "",
+    ):
+        """Form → (preview) → confirm: show the form, show what will be written, then do it.
+
+        `perform(cleaned_data)` calls the service and returns the success message; a domain
+        refusal is shown as an admin error message on the form page, and nothing is written."""
+        form_kwargs = form_kwargs or {}
+        step = request.POST.get("_step")
+        page = {"intro": intro, "has_preview": preview is not None}
+        if step is None:
+            return self.gear_page(request, obj, action, form=form_class(**form_kwargs), **page)
+        form = form_class(request.POST, **form_kwargs)
+        if step == "edit" or not form.is_valid():
+            return self.gear_page(request, obj, action, form=form, **page)
+        try:
+            if preview is not None and step == "preview":
+                planned = preview(form.cleaned_data)
+                return self.gear_page(
+                    request, obj, action, form=form, preview=planned, confirming=True, **page
+                )
+            message = perform(form.cleaned_data)
+        except AccountsError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return self.gear_page(request, obj, action, form=form, **page)
+        return self.gear_done(request, obj, message)

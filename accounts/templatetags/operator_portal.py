@@ -1,0 +1,30 @@
+"""Template tags of the operator portal's admin index: Account Statistics (R-E2) and the
+manual-approval queue (R-CH7b)."""
+
+from django import template
+from django.urls import reverse
+
+from accounts.selectors import account_statistics as statistics_rows
+from subscriptions.models import Subscription
+
+register = template.Library()
+
+
+@register.simple_tag
+def account_statistics() -> list[dict]:
+    """The rows with a link to the accounts they count."""
+    changelist = reverse("admin:accounts_account_changelist")
+    return [
+        {
+            "row": row,
+            "url": f"{changelist}?status_type__id__in={','.join(str(pk) for pk in row.type_ids)}",
+        }
+        for row in statistics_rows()
+    ]
+
+
+@register.simple_tag
+def waiting_for_approval() -> int:
+    return Subscription.objects.filter(
+        status=Subscription.Status.WAITING_FOR_MANUAL_APPROVE
+    ).count()
