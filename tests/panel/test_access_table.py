@@ -43,7 +43,7 @@ def test_every_capability_is_in_the_design_transcript():
     assert set(DESIGN) == set(C)
 
 
-@pytest.mark.parametrize(("status", "capability"), itertools.product(STATUSES, list(C)))
+@pytest.mark.parametrize(("status", "capability"), list(itertools.product(STATUSES, list(C))))
 def test_the_table_allows_exactly_what_design_section_2_says(status, capability):
     assert access.allows(status, capability) is DESIGN[capability][STATUSES.index(status)]
 
