@@ -39,10 +39,7 @@ GAVE_UP_IN_FLIGHT = "Gave up: the last attempt did not report back."
 Pending = WebhookDelivery.Status.PENDING
 
 
-def emit(
-    event_type: str, subject: str, payload: dict[str, Any], *, account: Account | None = None
-) -> OutboxEvent:
-    """Record an event in the caller's transaction; delivery starts after it commits (R-X6)."""
+def _validated(event_type: str, subject: str, payload: dict[str, Any]) -> tuple[str, dict]:
     if not isinstance(event_type, str) or not EVENT_TYPE_PATTERN.match(event_type):
         raise InvalidEvent(
             MSG_BAD_EVENT_TYPE.format(example=ACCOUNT_STATUS_CHANGED, value=event_type)
@@ -55,19 +52,43 @@ def emit(
         payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     except (TypeError, ValueError) as exc:
         raise InvalidEvent(MSG_BAD_PAYLOAD.format(problem=exc)) from None
-    event = OutboxEvent.objects.create(
-        event_type=event_type,
-        subject=subject.strip(),
-        account=account,
-        payload=payload,
-        created_at=timezone.now(),
-    )
-    transaction.on_commit(_enqueue_fan_out, robust=True)
-    return event
+    return subject.strip(), payload
 
 
-def record_status_change(change: StatusChange) -> OutboxEvent:
-    """The outbox row for one account status change, in the change's transaction (R-X6)."""
+def emit(
+    event_type: str, subject: str, payload: dict[str, Any], *, account: Account | None = None
+) -> OutboxEvent:
+    """Record an event in the caller's transaction; delivery starts after it commits (R-X6)."""
+    return emit_many([(event_type, subject, payload, account)])[0]
+
+
+def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> list[OutboxEvent]:
+    """Record many events with one insert (sweeps); same rules and delivery as emit()."""
+    now = timezone.now()
+    rows = []
+    for event_type, subject, payload, account in items:
+        subject, payload = _validated(event_type, subject, payload)
+        rows.append(
+            OutboxEvent(
+                event_type=event_type,
+                subject=subject,
+                account=account,
+                payload=payload,
+                created_at=now,
+            )
+        )
+    created = OutboxEvent.objects.bulk_create(rows)
+    if created:
+        transaction.on_commit(_enqueue_fan_out, robust=True)
+    return created
+
+
+def record_status_changes(changes: list[StatusChange]) -> list[OutboxEvent]:
+    """The outbox rows for account status changes, in the changes' transaction (R-X6)."""
+    return emit_many([_status_change_event(change) for change in changes])
+
+
+def _status_change_event(change: StatusChange) -> tuple[str, str, dict, Account]:
     account = change.account
     user = change.actor_user
     payload = {
@@ -87,7 +108,7 @@ def record_status_change(change: StatusChange) -> OutboxEvent:
         "requested_at": change.requested_at,
         "effective_at": change.effective_at,
     }
-    return emit(ACCOUNT_STATUS_CHANGED, f"account:{account.number}", payload, account=account)
+    return ACCOUNT_STATUS_CHANGED, f"account:{account.number}", payload, account
 
 
 def _enqueue_fan_out() -> None:

@@ -1,7 +1,8 @@
 """The one hook through which higher apps react to account status changes (STYLE: app layering).
 
-`billing` and `subscriptions` register listeners in their AppConfig.ready(); change_status calls
-them inside its transaction, so their effects commit or roll back with the change.
+`billing` and `subscriptions` register listeners in their AppConfig.ready(); change_status (one
+change) and the sweeps' bulk change_statuses (many) call them with a list of StatusChange rows
+inside their transaction, so the effects commit or roll back with the changes, set-based.
 """
 
 from collections.abc import Callable
@@ -15,7 +16,7 @@ _resolvers: list[TargetResolver] = []
 
 
 def on_status_change(listener: StatusListener) -> StatusListener:
-    """Register `listener(change)` for every StatusChange row written; usable as a decorator."""
+    """Register `listener(changes)`, called with the StatusChange rows each write produced."""
     if listener not in _listeners:
         _listeners.append(listener)
     return listener
@@ -28,9 +29,11 @@ def resolves_target(resolver: TargetResolver) -> TargetResolver:
     return resolver
 
 
-def notify(change: Any) -> None:
+def notify(changes: list[Any]) -> None:
+    if not changes:
+        return
     for listener in list(_listeners):
-        listener(change)
+        listener(changes)
 
 
 def resolve_target(account: Any, target_type: Any, actor: Any) -> tuple[Any, str]:

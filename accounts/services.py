@@ -189,7 +189,7 @@ def _write_history(
         effective_at=effective_at,
         note=note,
     )
-    events.record_status_change(change)  # R-X6: the outbox row commits with the change
+    events.record_status_changes([change])  # R-X6: the outbox row commits with the change
     return change
 
 
@@ -239,7 +239,7 @@ def change_status(
             effective_at or now,
             note,
         )
-        lifecycle.notify(change)
+        lifecycle.notify([change])
     account.status_type = target
     account.status_reason = reason_obj
     account.status_changed_at = effective_at or now

@@ -12,4 +12,4 @@ class BillingConfig(AppConfig):
         from . import hooks
 
         lifecycle.resolves_target(hooks.unlock_below_threshold_gives_credit_hold)
-        lifecycle.on_status_change(hooks.evaluate_credit_on_return_to_active)
+        lifecycle.on_status_change(hooks.after_status_changes)

@@ -21,16 +21,21 @@ def unlock_below_threshold_gives_credit_hold(account, target_type, actor):
     return None
 
 
-def evaluate_credit_on_return_to_active(change) -> None:
-    """Back to Active: the ladder starts over, and an account below its threshold goes straight
-    to credit hold (R-CH1)."""
-    if change.to_backend_status == BackendStatus.ACTIVE:
-        DunningState.objects.filter(account=change.account).update(
-            step=None, anchor_due_date=None, restart_on=timezone.localdate(change.effective_at)
+def after_status_changes(changes) -> None:
+    """Back to Active: the ladder starts over from that day (set-based), and an account that
+    comes back from anything but a credit hold is checked against its threshold (R-CH1)."""
+    restarts: dict = {}
+    for change in changes:
+        if change.to_backend_status == BackendStatus.ACTIVE:
+            day = timezone.localdate(change.effective_at)
+            restarts.setdefault(day, []).append(change.account_id)
+    for day, account_ids in restarts.items():
+        DunningState.objects.filter(account_id__in=account_ids).update(
+            step=None, anchor_due_date=None, restart_on=day
         )
-    if (
-        change.to_backend_status == BackendStatus.ACTIVE
-        and change.from_backend_status != BackendStatus.CREDIT_HOLD
-        and change.from_backend_status
-    ):
-        services.evaluate_credit(change.account, now=timezone.now())
+    for change in changes:
+        if change.to_backend_status == BackendStatus.ACTIVE and change.from_backend_status not in (
+            "",
+            BackendStatus.CREDIT_HOLD,
+        ):
+            services.evaluate_credit(change.account, now=timezone.now())

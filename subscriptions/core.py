@@ -86,32 +86,53 @@ def record(
     sub: Subscription, action: str, from_status: str, actor: Actor, note: str = ""
 ) -> SubscriptionChange:
     """Write the history row and, when the status changed, the outbox event (R-X6)."""
-    change = SubscriptionChange.objects.create(
-        subscription=sub,
-        action=action,
-        from_status=from_status,
-        to_status=sub.status,
-        actor_kind=actor.kind,
-        actor_user=actor.user if getattr(actor.user, "pk", None) else None,
-        rule_id=actor.rule_id,
-        note=note,
-    )
-    if from_status != sub.status:
-        events.emit(
-            SUBSCRIPTION_STATUS_CHANGED,
-            f"subscription:{sub.pk}",
-            {
-                "subscription": {"id": sub.pk, "plan": sub.plan.name, "service": sub.plan.service},
-                "account": {"id": sub.account_id},
-                "from": from_status or None,
-                "to": sub.status,
-                "action": action,
-                "rule_id": actor.rule_id,
-                "subscription_change_id": change.pk,
-            },
-            account=sub.account,
+    return record_many([(sub, from_status)], action, actor, note)[0]
+
+
+def record_many(
+    moves: list[tuple[Subscription, str]], action: str, actor: Actor, note: str = ""
+) -> list[SubscriptionChange]:
+    """History rows (one insert) and outbox events (one insert) for subscriptions that took
+    `action`; each pair is (subscription, the status it came from)."""
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    changes = SubscriptionChange.objects.bulk_create(
+        SubscriptionChange(
+            subscription=sub,
+            action=action,
+            from_status=from_status,
+            to_status=sub.status,
+            actor_kind=actor.kind,
+            actor_user=user,
+            rule_id=actor.rule_id,
+            note=note,
         )
-    return change
+        for sub, from_status in moves
+    )
+    events.emit_many(
+        [
+            (
+                SUBSCRIPTION_STATUS_CHANGED,
+                f"subscription:{sub.pk}",
+                {
+                    "subscription": {
+                        "id": sub.pk,
+                        "plan": sub.plan.name,
+                        "service": sub.plan.service,
+                    },
+                    "account": {"id": sub.account_id},
+                    "from": from_status or None,
+                    "to": sub.status,
+                    "action": action,
+                    "rule_id": actor.rule_id,
+                    "subscription_change_id": change.pk,
+                },
+                sub.account,
+            )
+            for (sub, from_status), change in zip(moves, changes, strict=True)
+            if from_status != sub.status
+        ]
+    )
+    return changes
 
 
 def transition(
@@ -119,13 +140,31 @@ def transition(
 ) -> SubscriptionChange:
     """Apply the table to a locked subscription, save it and write its history row."""
     from_status = sub.status
+    _apply(sub, action)
+    sub.save(update_fields=["status", "status_before_hold", *fields])
+    return record(sub, action, from_status, actor, note)
+
+
+def transition_many(
+    subs: list[Subscription], action: str, *, actor: Actor, note: str = ""
+) -> list[SubscriptionChange]:
+    """transition() for many locked subscriptions at once: one UPDATE, one history insert."""
+    moves = []
+    for sub in subs:
+        from_status = sub.status
+        _apply(sub, action)
+        moves.append((sub, from_status))
+    Subscription.objects.bulk_update(subs, ["status", "status_before_hold"])
+    return record_many(moves, action, actor, note)
+
+
+def _apply(sub: Subscription, action: str) -> None:
+    from_status = sub.status
     sub.status = next_state(from_status, action, remembered=sub.status_before_hold)
     if action in (Action.HOLD_STOP, Action.HOLD_FOR_APPROVAL):
         sub.status_before_hold = from_status
     elif action not in KEEPS_HOLD_MEMORY:
         sub.status_before_hold = ""
-    sub.save(update_fields=["status", "status_before_hold", *fields])
-    return record(sub, action, from_status, actor, note)
 
 
 def begin(

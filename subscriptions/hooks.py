@@ -20,63 +20,77 @@ S = Subscription.Status
 B = BackendStatus
 
 
-def _current_status(account_id: int) -> str:
+def follow_account_status(changes: list[StatusChange]) -> None:
+    """Apply R-CH7 on entering credit hold, R-CH9 on becoming Active, R-E8's resume on Enable —
+    set-based over every change a write (one change_status, or a sweep's batch) produced."""
     # Re-read: a listener may run after a nested change (billing's R-CH1 re-check on return to
-    # Active can put the account straight back on credit hold); act on where the account is now.
-    return Account.objects.values_list("status_type__backend_status", flat=True).get(pk=account_id)
+    # Active can put the account straight back on credit hold); act on where each account is now.
+    ids = {change.account_id for change in changes}
+    now_status = dict(
+        Account.objects.filter(pk__in=ids).values_list("pk", "status_type__backend_status")
+    )
+    held, active = set(), set()
+    for change in changes:
+        is_now = now_status[change.account_id]
+        entering_hold = change.from_backend_status != B.CREDIT_HOLD
+        if change.to_backend_status == B.CREDIT_HOLD and entering_hold and is_now == B.CREDIT_HOLD:
+            held.add(change.account_id)
+        elif change.to_backend_status == B.ACTIVE and is_now == B.ACTIVE:
+            if change.from_backend_status == B.CANCELLED:
+                skip_periods_ended_while_cancelled(change.account, timezone.localdate())
+            active.add(change.account_id)
+    apply_credit_hold(sorted(held))
+    restore_after_credit_hold(sorted(active))
 
 
-def follow_account_status(change: StatusChange) -> None:
-    """Apply R-CH7 on entering credit hold, R-CH9 on becoming Active, R-E8's resume on Enable."""
-    now_status = _current_status(change.account_id)
-    if change.to_backend_status == B.CREDIT_HOLD and change.from_backend_status != B.CREDIT_HOLD:
-        if now_status == B.CREDIT_HOLD:
-            apply_credit_hold(change.account_id)
-    elif change.to_backend_status == B.ACTIVE and now_status == B.ACTIVE:
-        if change.from_backend_status == B.CANCELLED:
-            skip_periods_ended_while_cancelled(change.account, timezone.localdate())
-        restore_after_credit_hold(change.account_id)
+def _locked(queryset) -> list[Subscription]:
+    return list(
+        queryset.select_for_update(of=("self",)).select_related("plan", "account").order_by("pk")
+    )
 
 
-def apply_credit_hold(account_id: int) -> int:
+def apply_credit_hold(account_ids: list[int]) -> int:
     """R-CH7: prepaid pay-as-you-go subscriptions settle, then Active/Graced ones stop or wait."""
+    if not account_ids:
+        return 0
     actor = Actor.system("R-CH7")
-    changed = 0
-    held = Subscription.objects.filter(
-        account_id=account_id,
-        plan__billing_model=Plan.BillingModel.PREPAID,
-        plan__pay_as_you_go=True,
-    ).exclude(status=S.CANCELLED)
-    for pk in held.order_by("pk").values_list("pk", flat=True):
-        sub = core.lock(pk)
-        if sub.status in TRANSITIONAL:
-            core.transition(sub, Action.COMPLETE, actor=actor, note="settled before the hold")
-        if sub.status in RESTORABLE:
-            action = (
-                Action.HOLD_FOR_APPROVAL
-                if sub.plan.on_credit_hold == Plan.OnCreditHold.MANUAL_APPROVE
-                else Action.HOLD_STOP
-            )
-            core.transition(sub, action, actor=actor, note="account on credit hold")
-            changed += 1
-    return changed
+    subs = _locked(
+        Subscription.objects.filter(
+            account_id__in=account_ids,
+            plan__billing_model=Plan.BillingModel.PREPAID,
+            plan__pay_as_you_go=True,
+        ).exclude(status=S.CANCELLED)
+    )
+    settling = [sub for sub in subs if sub.status in TRANSITIONAL]
+    if settling:
+        core.transition_many(settling, Action.COMPLETE, actor=actor, note="settled before the hold")
+    in_service = [sub for sub in subs if sub.status in RESTORABLE]
+    approve = [s for s in in_service if s.plan.on_credit_hold == Plan.OnCreditHold.MANUAL_APPROVE]
+    stop = [s for s in in_service if s.plan.on_credit_hold != Plan.OnCreditHold.MANUAL_APPROVE]
+    for group, action in ((stop, Action.HOLD_STOP), (approve, Action.HOLD_FOR_APPROVAL)):
+        if group:
+            core.transition_many(group, action, actor=actor, note="account on credit hold")
+    return len(in_service)
 
 
-def restore_after_credit_hold(account_id: int) -> int:
+def restore_after_credit_hold(account_ids: list[int]) -> int:
     """R-CH9: what the hold stopped returns to the status it had (a lapsed period restarts)."""
+    if not account_ids:
+        return 0
     actor = Actor.system("R-CH9")
     today = timezone.localdate()
-    restored = 0
-    stopped_by_hold = Subscription.objects.filter(
-        account_id=account_id,
-        status__in=[S.STOPPED, S.WAITING_FOR_MANUAL_APPROVE],
-        status_before_hold__in=list(RESTORABLE),
+    subs = _locked(
+        Subscription.objects.filter(
+            account_id__in=account_ids,
+            status__in=[S.STOPPED, S.WAITING_FOR_MANUAL_APPROVE],
+            status_before_hold__in=list(RESTORABLE),
+        )
     )
-    for pk in stopped_by_hold.order_by("pk").values_list("pk", flat=True):
-        sub = core.lock(pk)
-        core.transition(sub, Action.RELEASE_HOLD, actor=actor, note="credit hold lifted")
+    if not subs:
+        return 0
+    core.transition_many(subs, Action.RELEASE_HOLD, actor=actor, note="credit hold lifted")
+    for sub in subs:
         fields = core.restart_if_lapsed(sub, today)
         if fields:
             sub.save(update_fields=fields)
-        restored += 1
-    return restored
+    return len(subs)
