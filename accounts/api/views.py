@@ -36,7 +36,7 @@ MSG_DESCRIPTION = f"“description” must be a string of at most {MAX_DESCRIPTI
 MSG_IDEMPOTENCY = (
     f"“idempotency_key” must be a non-empty string of at most {MAX_IDEMPOTENCY_KEY} characters."
 )
-MSG_AMOUNT_MISSING = "“amount” is required: a positive decimal such as \"0.25\"."
+MSG_AMOUNT_MISSING = '“amount” is required: a positive decimal such as "0.25".'
 
 
 def api(method: str):
@@ -129,7 +129,8 @@ def usage(request, key, number: str):
     # Usage keys get their own namespace so they can never collide with a payment's key.
     idem = f"usage:{key.pk}:{fields['key'].strip()}" if fields["key"] else None
     duplicate = (
-        idem is not None and LedgerEntry.objects.filter(account_id=pk, idempotency_key=idem).exists()
+        idem is not None
+        and LedgerEntry.objects.filter(account_id=pk, idempotency_key=idem).exists()
     )
     try:
         entry = billing.post_usage(

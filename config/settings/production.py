@@ -7,6 +7,8 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# No default here: the test gateway records payments without charging a card.
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY")
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -114,6 +114,7 @@ class Command(BaseCommand):
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "PAYMENT_GATEWAY": "billing.gateway.TestGateway",
             "LOG_LEVEL": "WARNING",
             # The demo data set sends dunning notices; no mail leaves a benchmark.
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

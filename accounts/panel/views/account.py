@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
@@ -42,7 +43,7 @@ def home(request):
     """The account switcher as a page (R-C3). A user of a single company goes straight to it, so
     a blocked company's text is what they see after signing in (seed: ActivePlatform)."""
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('panel:login')}?next={request.path}")
+        return redirect_to_login(request.get_full_path(), reverse("panel:login"))
     choices = selectors.account_choices(request.user)
     if len(choices) == 1:
         return HttpResponseRedirect(reverse("panel:dashboard", args=[choices[0].number]))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -80,7 +81,7 @@ class PanelView(View):
 
     def dispatch(self, request, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('panel:login')}?next={request.path}")
+            return redirect_to_login(request.get_full_path(), reverse("panel:login"))
         try:
             self.account = selectors.member_account(request.user, kwargs["number"])
             refused = self.refusal(request)
