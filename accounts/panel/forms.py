@@ -12,12 +12,14 @@ from billing.errors import InvalidAmount
 from billing.services import parse_amount
 
 
-def _helper(submit: str, *, css: str = "btn-primary", action: str = "") -> FormHelper:
+def _helper(submit: str, *, css: str, action: str = "") -> FormHelper:
     helper = FormHelper()
     helper.form_method = "post"
     if action:
         helper.form_action = action
-    helper.add_input(Submit("submit", submit, css_class=css))
+    button = Submit("submit", submit)
+    button.field_classes = f"btn {css}"  # not on top of crispy's default btn-primary
+    helper.add_input(button)
     return helper
 
 
@@ -40,7 +42,7 @@ class TopUpForm(forms.Form):
         self.fields["amount"].help_text = _("In {currency}, up to 2 decimals.").format(
             currency=currency
         )
-        self.helper = _helper(_("Continue to payment"))
+        self.helper = _helper(_("Continue to payment"), css="btn-primary")
 
     def clean_amount(self):
         try:
@@ -63,7 +65,7 @@ class OrderForm(forms.Form):
         self.fields["plan"].label_from_instance = plan_label
         if not allow_trial:
             self.fields["trial"].help_text = _("Trials cannot be ordered in the current status.")
-        self.helper = _helper(_("Order"))
+        self.helper = _helper(_("Order"), css="btn-primary")
 
 
 def plan_label(plan) -> str:
@@ -73,22 +75,13 @@ def plan_label(plan) -> str:
     return f"{plan.name} — {plan.price} {plan.currency} per {plan.period_months} mo ({model}{extra}{trial})"
 
 
-class StopForm(forms.Form):
-    option = forms.ChoiceField(label=_("Refund"), choices=())
-
-    def __init__(self, *args, options, action: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["option"].choices = options
-        self.helper = _helper(_("Stop the subscription"), css="btn-outline-danger", action=action)
-
-
 class CancelForm(forms.Form):
     option = forms.ChoiceField(label=_("When"), choices=())
 
     def __init__(self, *args, options, action: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["option"].choices = options
-        self.helper = _helper(_("Cancel the subscription"), css="btn-danger", action=action)
+        self.helper = _helper(_("Cancel the subscription"), css="btn-danger w-100", action=action)
 
 
 class ChangePlanForm(forms.Form):
@@ -98,7 +91,7 @@ class ChangePlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
         self.fields["plan"].label_from_instance = plan_label
-        self.helper = _helper(_("Change plan"), css="btn-outline-primary", action=action)
+        self.helper = _helper(_("Change plan"), css="btn-outline-primary w-100", action=action)
 
 
 class ContactDetailsForm(forms.Form):
@@ -112,7 +105,7 @@ class ContactDetailsForm(forms.Form):
             {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
         )
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Save contact details"))
+        self.helper = _helper(_("Save contact details"), css="btn-primary")
         if not editable:
             self.helper.inputs = []
             for field in self.fields.values():
