@@ -56,3 +56,14 @@ def required_payment_for(facts: CreditFacts) -> Decimal:
     # After too long in the red the debt is paid off whole; a positive threshold still applies.
     target = max(ZERO, facts.threshold) if facts.negative_too_long else facts.threshold
     return max(ZERO, target - facts.balance)
+
+
+def credit_facts_of(account, now: datetime) -> CreditFacts:
+    """The facts of an account row (anything with the money fields)."""
+    return CreditFacts(
+        balance=account.balance,
+        threshold=account.financial_blocking_threshold,
+        negative_since=account.negative_since,
+        allowed_negative_days=account.allowed_negative_days,
+        now=now,
+    )

@@ -1,18 +1,27 @@
-"""Apply the dunning ladder to one locked account (R-D1 … R-D3, R-G1, R-X2, R-X3)."""
+"""Apply the dunning ladder (R-D1 … R-D3, R-G1, R-X2, R-X3) to a batch of locked accounts:
+the pure step_for() decides each account, the writes are set-based (one status UPDATE per group,
+one insert each for history, outbox rows, dunning events), fees and notices once per step."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
+from accounts import bulk
 from accounts import services as account_services
 from accounts.actors import Actor
-from accounts.errors import AccountsError
-from accounts.models import Account, BackendStatus
+from accounts.errors import InvalidTransition
+from accounts.models import Account, ActorKind, BackendStatus
+from accounts.transitions import next_state
 
 from . import notices
+from .decisions import Policies
 from .dunning import DunningFacts, Step, passed_steps
 from .models import DunningEvent, DunningState, DunningStep, Invoice
 from .services import policy_for, post_fee
@@ -25,15 +34,21 @@ REASON_DUNNING = "Non-payment"
 
 def earliest_unpaid_due_date(account: Account) -> date | None:
     """The anchor: the due date of the earliest unpaid invoice (R-X3)."""
-    return (
-        Invoice.objects.filter(account=account, paid_at__isnull=True)
-        .order_by("due_date")
-        .values_list("due_date", flat=True)
-        .first()
+    return earliest_unpaid_due_dates([account.pk]).get(account.pk)
+
+
+def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
+    return dict(
+        Invoice.objects.filter(account_id__in=account_ids, paid_at__isnull=True)
+        .values("account_id")
+        .annotate(anchor=Min("due_date"))
+        .values_list("account_id", "anchor")
     )
 
 
-def dunning_facts(account: Account, today: date, restart_on: date | None = None) -> DunningFacts:
+def dunning_facts(
+    account: Account, today: date, anchor: date | None, restart_on: date | None = None
+) -> DunningFacts:
     """The facts the ladder reads; after a return to Active it counts from that day."""
 
     def later(day: date | None) -> date | None:
@@ -42,81 +57,159 @@ def dunning_facts(account: Account, today: date, restart_on: date | None = None)
     negative = timezone.localdate(account.negative_since) if account.negative_since else None
     return DunningFacts(
         today=today,
-        anchor_due_date=later(earliest_unpaid_due_date(account)),
+        anchor_due_date=later(anchor),
         balance=account.balance,
         threshold=account.financial_blocking_threshold,
         negative_since=later(negative),
     )
 
 
-def ladder(policy) -> dict[int, DunningStep]:
-    return {step.pk: step for step in policy.steps.select_related("status_type")}
+@dataclass
+class StepPlan:
+    """Where one account goes: the target step and every step passed on the way."""
+
+    account: Account
+    state: DunningState
+    target: DunningStep
+    passed: list[tuple[DunningStep, date]]
+    anchor: date
+    effective_at: datetime
 
 
-def apply_dunning(account: Account, today: date) -> list[DunningEvent]:
-    """Move a locked account straight to the step its dates call for, recording every passed
-    step once with its fee and notice; returns the events written (none on a rerun)."""
-    if account.is_dunning_exempt(today):  # R-X2
-        return []
-    if account.status_type.backend_status not in DUNNING_STATUSES:
-        return []
-    steps = ladder(policy_for(account))
-    if not steps:
-        return []
-    state, _ = DunningState.objects.get_or_create(account=account)
-    facts = dunning_facts(account, today, state.restart_on)
-    current = state.step.position if state.step_id else 0
+class Ladders:
+    """Each policy's steps, read once per sweep."""
+
+    def __init__(self, policies: Policies) -> None:
+        self.policies = policies
+        self._steps: dict[int, dict[int, DunningStep]] = {}
+
+    def of(self, account: Account) -> dict[int, DunningStep]:
+        policy = self.policies.of(account)
+        if policy.pk not in self._steps:
+            self._steps[policy.pk] = {
+                s.pk: s for s in policy.steps.select_related("status_type", "policy")
+            }
+        return self._steps[policy.pk]
+
+
+def plan_for(account, state, steps, anchor, today) -> StepPlan | None:
+    """Decide one account with the pure ladder; None when nothing is due past its current step."""
+    facts = dunning_facts(account, today, anchor, state.restart_on)
+    current = steps[state.step_id].position if state.step_id in steps else 0
     plain = [Step(s.pk, s.position, s.condition, s.days) for s in steps.values()]
     passed = passed_steps(plain, facts, current)
     if not passed:
-        return []
+        return None
     target = steps[passed[-1][0].id]
-    anchor = facts.anchor_due_date if target.condition == "days_past_due" else passed[-1][1]
+    counted_from = facts.anchor_due_date if target.condition == "days_past_due" else passed[-1][1]
     # Effective when the step fell due, but never before the status it leaves (history order).
     effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min))
     if account.status_changed_at and effective < account.status_changed_at:
         effective = account.status_changed_at
-    try:
-        account_services.change_status(
-            account,
-            target.status_type,
-            actor=Actor.system(target.rule_id or "R-X3"),
-            reason=REASON_DUNNING,
-            effective_at=effective,
-            note=f"dunning step {target.position} of “{target.policy.name}”, counted from {anchor}",
-        )
-    except AccountsError:
-        return []  # the table refuses (e.g. a step pointing backwards); nothing is recorded
-    # The state moves before the fees post: a fee re-evaluates credit, which must see the step.
-    state.step, state.anchor_due_date = target, anchor
-    state.save(update_fields=["step", "anchor_due_date", "updated_at"])
-    events = [
-        _record_step(account, steps[step.id], anchor or day, day, today) for step, day in passed
-    ]
-    return [event for event in events if event is not None]
-
-
-def _record_step(account, step, anchor, day, today) -> DunningEvent | None:
-    event, created = DunningEvent.objects.get_or_create(
-        account=account,
-        step=step,
-        anchor=anchor,
-        defaults={"due_on": day, "applied_on": today},
+    return StepPlan(
+        account,
+        state,
+        target,
+        [(steps[s.id], day) for s, day in passed],
+        counted_from or passed[-1][1],
+        effective,
     )
-    if not created:
-        return None
-    if step.fee > 0:
-        event.fee_entry = post_fee(
-            account,
-            step.fee,
-            description=f"Dunning fee: {step.notice or step.status_type.name}",
-            actor=Actor.system(step.rule_id or "R-X3"),
-            idempotency_key=f"dunning-{step.pk}-{anchor}",
+
+
+def apply_dunning(account: Account, today: date) -> list[DunningEvent]:
+    """One locked account (postings, tests): the same path as a sweep batch of one."""
+    return apply_dunning_batch([account], today)
+
+
+def apply_dunning_batch(
+    accounts: list[Account], today: date, ladders: Ladders | None = None
+) -> list[DunningEvent]:
+    """Move each locked account straight to the step its dates call for, recording every passed
+    step once with its fee and notice (R-X3); returns the events written (none on a rerun)."""
+    ladders = ladders or Ladders(Policies())
+    eligible = [
+        a
+        for a in accounts
+        if not a.is_dunning_exempt(today)  # R-X2
+        and a.status_type.backend_status in DUNNING_STATUSES
+        and ladders.of(a)
+    ]
+    if not eligible:
+        return []
+    ids = [a.pk for a in eligible]
+    anchors = earliest_unpaid_due_dates(ids)
+    states = {s.account_id: s for s in DunningState.objects.filter(account_id__in=ids)}
+    new_states = [DunningState(account=a) for a in eligible if a.pk not in states]
+    for state in DunningState.objects.bulk_create(new_states):
+        states[state.account_id] = state
+    plans = _move(
+        [
+            p
+            for a in eligible
+            if (p := plan_for(a, states[a.pk], ladders.of(a), anchors.get(a.pk), today)) is not None
+        ]
+    )
+    # The states move before the fees post: a fee re-evaluates credit, which must see the step.
+    for plan in plans:
+        plan.state.step, plan.state.anchor_due_date = plan.target, plan.anchor
+    DunningState.objects.bulk_update([p.state for p in plans], ["step", "anchor_due_date"])
+    return _record_steps(plans, today)
+
+
+def _move(plans: list[StepPlan]) -> list[StepPlan]:
+    """Change the statuses; a plan the transition table refuses (say an operator's suspension
+    and a step pointing at credit hold) is dropped, and nothing is recorded for it."""
+    groups: dict[str, list[bulk.Move]] = defaultdict(list)
+    allowed = []
+    for plan in plans:
+        try:
+            next_state(
+                plan.account.status_type.backend_status,
+                plan.target.status_type.backend_status,
+                ActorKind.SYSTEM,
+                plan.target.rule_id or "R-X3",
+            )
+        except InvalidTransition:
+            continue
+        allowed.append(plan)
+        note = (
+            f"dunning step {plan.target.position} of “{plan.target.policy.name}”, "
+            f"counted from {plan.anchor}"
         )
-        event.save(update_fields=["fee_entry"])
-    if step.notice:
-        transaction.on_commit(lambda: notices.send_dunning_notice(event.pk))
-    return event
+        groups[plan.target.rule_id or "R-X3"].append(
+            bulk.Move(plan.account, plan.target.status_type, note, plan.effective_at)
+        )
+    for rule_id, moves in groups.items():
+        bulk.change_statuses(moves, actor=Actor.system(rule_id), reason=REASON_DUNNING)
+    return allowed
+
+
+def _record_steps(plans: list[StepPlan], today: date) -> list[DunningEvent]:
+    wanted = [(p.account, step, p.anchor, day) for p in plans for step, day in p.passed]
+    existing = set(
+        DunningEvent.objects.filter(account_id__in=[p.account.pk for p in plans]).values_list(
+            "account_id", "anchor", "step_id"
+        )
+    )
+    events = DunningEvent.objects.bulk_create(
+        DunningEvent(account=account, step=step, anchor=anchor, due_on=day, applied_on=today)
+        for account, step, anchor, day in wanted
+        if (account.pk, anchor, step.pk) not in existing
+    )
+    with_fee = [e for e in events if e.step.fee > 0]
+    for event in with_fee:
+        event.fee_entry = post_fee(
+            event.account,
+            event.step.fee,
+            description=f"Dunning fee: {event.step.notice or event.step.status_type.name}",
+            actor=Actor.system(event.step.rule_id or "R-X3"),
+            idempotency_key=f"dunning-{event.step.pk}-{event.anchor}",
+        )
+    DunningEvent.objects.bulk_update(with_fee, ["fee_entry"])
+    noticed = [e.pk for e in events if e.step.notice]
+    if noticed:
+        transaction.on_commit(partial(notices.send_dunning_notices, noticed))
+    return events
 
 
 MSG_NOT_CANCELLED = "Only a cancelled account can be enabled; this one is {status}."

@@ -11,38 +11,46 @@ from .models import DunningEvent
 CONTACT_ROLES = (Membership.Role.OWNER, Membership.Role.BILLING)
 
 
-def contacts(account) -> list[str]:
-    return sorted(
-        {
-            m.user.email
-            for m in account.memberships.select_related("user").filter(role__in=CONTACT_ROLES)
-            if m.user.email
-        }
+def send_dunning_notices(event_ids: list[int]) -> int:
+    """Email each step's notice to the account's contacts once; returns how many were sent.
+    Called after the sweep's batch commits, with a fixed number of queries per batch."""
+    events = list(
+        DunningEvent.objects.filter(pk__in=event_ids, notice_sent=False)
+        .select_related("account", "step__status_type")
+        .order_by("pk")
     )
+    if not events:
+        return 0
+    emails: dict[int, list[str]] = {}
+    for membership in Membership.objects.filter(
+        account_id__in={e.account_id for e in events}, role__in=CONTACT_ROLES
+    ).select_related("user"):
+        if membership.user.email:
+            emails.setdefault(membership.account_id, []).append(membership.user.email)
+    sent = 0
+    for event in events:
+        recipients = sorted(set(emails.get(event.account_id, [])))
+        if recipients:
+            _send(event, recipients)
+            sent += 1
+    DunningEvent.objects.filter(pk__in=[e.pk for e in events]).update(notice_sent=True)
+    return sent
 
 
-def send_dunning_notice(event_id: int) -> bool:
-    """Email the step's notice; marks the event so a notice goes out once."""
-    event = DunningEvent.objects.select_related("account", "step__status_type").get(pk=event_id)
-    if event.notice_sent:
-        return False
-    recipients = contacts(event.account)
-    if recipients:
-        from .services import required_payment
+def _send(event: DunningEvent, recipients: list[str]) -> None:
+    from .services import required_payment
 
-        context = {
-            "event": event,
-            "account": event.account,
-            "step": event.step,
-            "required": required_payment(event.account),
-            "support": getattr(settings, "ORDERS_CONTACT", ""),
-        }
-        send_mail(
-            subject=f"[{event.account.number}] {event.step.notice}",
-            message=render_to_string("emails/dunning_step.txt", context),
-            html_message=render_to_string("emails/dunning_step.html", context),
-            from_email=None,
-            recipient_list=recipients,
-        )
-    DunningEvent.objects.filter(pk=event.pk).update(notice_sent=True)
-    return bool(recipients)
+    context = {
+        "event": event,
+        "account": event.account,
+        "step": event.step,
+        "required": required_payment(event.account),
+        "support": getattr(settings, "ORDERS_CONTACT", ""),
+    }
+    send_mail(
+        subject=f"[{event.account.number}] {event.step.notice}",
+        message=render_to_string("emails/dunning_step.txt", context),
+        html_message=render_to_string("emails/dunning_step.html", context),
+        from_email=None,
+        recipient_list=recipients,
+    )

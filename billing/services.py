@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.actors import Actor, as_actor
-from accounts.models import Account, BackendStatus, StatusChange
+from accounts.models import Account, StatusChange
 
-from .credit import CreditFacts, hold_rule_note, required_payment_for, should_hold
+from . import decisions
+from .credit import CreditFacts, credit_facts_of, required_payment_for, should_hold
 from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate, UnknownAccount
 from .models import DunningPolicy, DunningState, EntryKind, Invoice, LedgerEntry
 
@@ -38,8 +39,6 @@ MSG_ALREADY_REVERSED = _("This entry was already reversed.")
 MSG_REVERSE_REVERSAL = _("A reversal cannot itself be reversed; post a new entry instead.")
 MSG_DUE_BEFORE_BILLING = _("The due date {due} is before the billing date {billing}.")
 MSG_BALANCE_LIMIT = _("This posting would take the balance beyond what can be recorded.")
-REASON_HOLD = "Credit limit reached"
-REASON_RELEASE = "Payment received"
 
 
 def parse_amount(value: Any, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
@@ -92,13 +91,7 @@ def policy_for(account: Account) -> DunningPolicy:
 
 
 def credit_facts(account: Account, now: datetime | None = None) -> CreditFacts:
-    return CreditFacts(
-        balance=account.balance,
-        threshold=account.financial_blocking_threshold,
-        negative_since=account.negative_since,
-        allowed_negative_days=account.allowed_negative_days,
-        now=now or timezone.now(),
-    )
+    return credit_facts_of(account, now or timezone.now())
 
 
 def required_payment(account: Account, now: datetime | None = None) -> Decimal:
@@ -200,70 +193,21 @@ def evaluate_credit(
     """Apply R-CH1/R-G1 (hold or lock) or R-CH5/R-D4 (release) to a locked account."""
     facts = credit_facts(account, now)
     backend = account.status_type.backend_status
-    person = actor.user if actor else None
-    if backend == BackendStatus.ACTIVE and should_hold(facts):
-        policy = policy_for(account)
-        if policy.lock_on_exhaustion:  # R-G1: the lock takes the place of the credit hold
-            return _lock_on_exhaustion(account, policy, facts, person)
-        note = (
-            hold_rule_note(facts)
-            if rule_id == "R-CH1"
-            else (f"R-CH3: threshold {facts.threshold} set above the balance {facts.balance}")
-        )
-        return account_services.change_status(
-            account,
-            account_services.default_status_type(BackendStatus.CREDIT_HOLD),
-            actor=Actor.system(rule_id, on_behalf_of=person),
-            reason=REASON_HOLD,
-            note=note,
-            effective_at=facts.now,
-        )
-    if backend in RELEASABLE and not should_hold(facts) and _payment_releases(account):
-        rule = "R-CH5" if backend == BackendStatus.CREDIT_HOLD else "R-D4"
-        return account_services.change_status(
-            account,
-            account_services.default_status_type(BackendStatus.ACTIVE),
-            actor=Actor.system(rule, on_behalf_of=person),
-            reason=REASON_RELEASE,
-            note=f"balance {facts.balance} meets the threshold {facts.threshold}",
-            effective_at=facts.now,
-        )
-    return None
-
-
-RELEASABLE = (BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
-
-
-def _payment_releases(account: Account) -> bool:
-    """R-X1, R-D4: automation undoes only what was entered for non-payment, and a dunning step
-    only when it says so and no invoice is left unpaid."""
-    is_credit_hold = account.status_type.backend_status == BackendStatus.CREDIT_HOLD
-    if not is_credit_hold and not (account.status_reason and account.status_reason.is_financial):
-        return False
-    state = DunningState.objects.filter(account=account).select_related("step").first()
-    if state is None or state.step is None:
-        return True
-    unpaid = Invoice.objects.filter(account=account, paid_at__isnull=True).exists()
-    return state.step.releases_on_payment and not unpaid
-
-
-def _lock_on_exhaustion(account, policy, facts, person) -> StatusChange | None:
-    step = policy.steps.filter(condition="credit_exhausted").select_related("status_type").first()
-    lock_type = (
-        step.status_type
-        if step
-        else account_services.default_status_type(BackendStatus.ADMINISTRATIVE_HOLD)
-    )
+    decision = decisions.decide(backend, facts, decisions.contexts([account])[account.pk], rule_id)
+    if decision is None:
+        return None
     change = account_services.change_status(
         account,
-        lock_type,
-        actor=Actor.system("R-G1", on_behalf_of=person),
-        reason="Credit exhausted",
+        decisions.target_type(decision),
+        actor=Actor.system(decision.rule_id, on_behalf_of=actor.user if actor else None),
+        reason=decision.reason,
+        note=decision.note,
         effective_at=facts.now,
-        note=f"prepaid credit exhausted: balance {facts.balance}",
     )
-    if step is not None:
-        DunningState.objects.update_or_create(account=account, defaults={"step": step})
+    if decision.lock_step is not None:
+        DunningState.objects.update_or_create(
+            account=account, defaults={"step": decision.lock_step}
+        )
     return change
 
 

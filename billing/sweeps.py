@@ -1,32 +1,27 @@
-"""The credit-hold sweep (R-CH1 b and anything missed): candidates by query, each re-checked under
-its row lock, keyset batches, one transaction per account, one sweep at a time."""
+"""The credit-hold and dunning sweeps, set-based (issue 8): candidates by one indexed query,
+keyset batches by id, one transaction per batch whose rows are locked with SKIP LOCKED (a row a
+posting holds is that posting's to evaluate), decisions by the same pure functions a single
+posting uses, and bulk writes. One sweep per id range at a time; Celery fans ranges out."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Account, BackendStatus
+from accounts import bulk
+from accounts.actors import Actor
+from accounts.models import Account, AccountStatusType, BackendStatus
 
-from . import ladder, services
+from . import decisions, ladder
+from .credit import credit_facts_of
 from .locks import single_flight
+from .models import DunningState
 
-BATCH_SIZE = 500
-
-
-def _candidates(now: datetime):
-    """Active accounts that may need a hold, and held ones that may be released."""
-    may_hold = Q(status_type__backend_status=BackendStatus.ACTIVE) & (
-        Q(balance__lt=F("financial_blocking_threshold"))
-        | Q(negative_since__isnull=False, allowed_negative_days__isnull=False)
-    )
-    may_release = Q(
-        status_type__backend_status__in=(BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
-    ) & Q(balance__gte=F("financial_blocking_threshold"))
-    return Account.objects.filter(may_hold | may_release)
+BATCH_SIZE = 2000
 
 
 def keyset_batches(queryset, batch_size: int):
@@ -42,23 +37,86 @@ def keyset_batches(queryset, batch_size: int):
         last_id = ids[-1]
 
 
-def credit_hold_sweep(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
+def in_range(queryset, id_range: tuple[int, int] | None):
+    """Restrict to [low, high) when a worker sweeps one slice of the id space."""
+    if id_range is None:
+        return queryset
+    return queryset.filter(pk__gte=id_range[0], pk__lt=id_range[1])
+
+
+def lock_name(sweep: str, id_range: tuple[int, int] | None) -> str:
+    return sweep if id_range is None else f"{sweep}:{id_range[0]}-{id_range[1]}"
+
+
+def locked_batch(ids: list[int]) -> list[Account]:
+    """The batch's rows, locked; rows another transaction holds are skipped (it decides them)."""
+    types = {t.pk: t for t in AccountStatusType.objects.all()}
+    accounts = list(
+        Account.objects.filter(pk__in=ids).order_by("pk").select_for_update(skip_locked=True)
+    )
+    for account in accounts:
+        account.status_type = types[account.status_type_id]
+    return accounts
+
+
+def _credit_candidates(now: datetime):
+    """Active accounts that may need a hold, and held ones that may be released."""
+    may_hold = Q(status_type__backend_status=BackendStatus.ACTIVE) & (
+        Q(balance__lt=F("financial_blocking_threshold"))
+        | Q(negative_since__isnull=False, allowed_negative_days__isnull=False)
+    )
+    may_release = Q(
+        status_type__backend_status__in=(BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
+    ) & Q(balance__gte=F("financial_blocking_threshold"))
+    return Account.objects.filter(may_hold | may_release)
+
+
+def credit_hold_sweep(
+    now: datetime | None = None, batch_size: int = BATCH_SIZE, id_range=None
+) -> dict:
     """Hold or release every account whose money says so at `now`; a rerun changes nothing."""
     now = now or timezone.now()
     counts = {"held": 0, "released": 0, "checked": 0, "skipped": False}
-    with single_flight("credit_hold_sweep") as mine:
+    with single_flight(lock_name("credit_hold_sweep", id_range)) as mine:
         if not mine:
             counts["skipped"] = True
             return counts
-        for ids in keyset_batches(_candidates(now), batch_size):
-            for pk in ids:
-                counts["checked"] += 1
-                with transaction.atomic():
-                    change = services.evaluate_credit(services._lock(pk), now=now)
-                if change is not None:
-                    released = change.to_backend_status == BackendStatus.ACTIVE
-                    counts["released" if released else "held"] += 1
+        policies = decisions.Policies()
+        for ids in keyset_batches(in_range(_credit_candidates(now), id_range), batch_size):
+            with transaction.atomic():
+                _credit_batch(locked_batch(ids), now, policies, counts)
     return counts
+
+
+def _credit_batch(accounts, now, policies, counts) -> None:
+    contexts = decisions.contexts(accounts, policies)
+    groups: dict[tuple, list[bulk.Move]] = defaultdict(list)
+    lock_steps = {}
+    for account in accounts:
+        counts["checked"] += 1
+        decision = decisions.decide(
+            account.status_type.backend_status,
+            credit_facts_of(account, now),
+            contexts[account.pk],
+        )
+        if decision is None:
+            continue
+        target = decisions.target_type(decision)
+        groups[(decision.rule_id, decision.reason)].append(
+            bulk.Move(account, target, decision.note, now)
+        )
+        counts["released" if decision.kind == "release" else "held"] += 1
+        if decision.lock_step is not None:
+            lock_steps[account.pk] = decision.lock_step
+    for (rule_id, reason), moves in groups.items():
+        bulk.change_statuses(moves, actor=Actor.system(rule_id), reason=reason, now=now)
+    if lock_steps:  # R-G1: the account now stands on its policy's lock step
+        DunningState.objects.bulk_create(
+            [DunningState(account_id=pk, step=step) for pk, step in lock_steps.items()],
+            update_conflicts=True,
+            unique_fields=["account"],
+            update_fields=["step"],
+        )
 
 
 def _dunning_candidates(today: date):
@@ -75,18 +133,19 @@ def _dunning_candidates(today: date):
     )
 
 
-def dunning_sweep(today: date, batch_size: int = BATCH_SIZE) -> dict:
+def dunning_sweep(today: date, batch_size: int = BATCH_SIZE, id_range=None) -> dict:
     """Put every account on the ladder step its dates call for (R-X3); a rerun changes nothing."""
     counts = {"accounts_moved": 0, "steps_recorded": 0, "checked": 0, "skipped": False}
-    with single_flight("dunning_sweep") as mine:
+    with single_flight(lock_name("dunning_sweep", id_range)) as mine:
         if not mine:
             counts["skipped"] = True
             return counts
-        for ids in keyset_batches(_dunning_candidates(today), batch_size):
-            for pk in ids:
-                counts["checked"] += 1
-                with transaction.atomic():
-                    events = ladder.apply_dunning(services._lock(pk), today)
-                counts["steps_recorded"] += len(events)
-                counts["accounts_moved"] += int(bool(events))
+        ladders = ladder.Ladders(decisions.Policies())
+        for ids in keyset_batches(in_range(_dunning_candidates(today), id_range), batch_size):
+            with transaction.atomic():
+                accounts = locked_batch(ids)
+                events = ladder.apply_dunning_batch(accounts, today, ladders)
+            counts["checked"] += len(accounts)
+            counts["steps_recorded"] += len(events)
+            counts["accounts_moved"] += len({e.account_id for e in events})
     return counts
