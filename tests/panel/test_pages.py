@@ -276,3 +276,13 @@ def test_r_d4_a_full_payment_through_the_panel_reactivates_a_company_suspended_f
     client.post(start["Location"])
     company.account.refresh_from_db()
     assert company.account.backend_status == S.ACTIVE
+
+
+def test_r_ch4_a_hold_that_needs_no_payment_says_so_instead_of_asking_for_zero(client, operator):
+    user = UserFactory()
+    account = account_in(S.CREDIT_HOLD, operator)  # put there by the system at balance 0
+    Membership.objects.create(user=user, account=account)
+    client.force_login(user)
+    body = text(client.get(reverse("panel:dashboard", args=[account.number])))
+    assert "no payment is needed, and the hold is lifted at the next credit check" in body
+    assert "Pay 0.00" not in body
