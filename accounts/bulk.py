@@ -1,5 +1,5 @@
-"""Set-based status changes for sweeps (issue 8): the same table, history, outbox and listeners as
-`change_status`, for a batch of accounts the caller has already locked in its transaction."""
+"""Set-based status changes for sweeps (issue 8): the same table, target resolvers, history,
+outbox and listeners as `change_status`, for a batch of accounts the caller has already locked."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import events, lifecycle
 from .actors import Actor
-from .errors import InvalidTransition
+from .errors import AccountsError, InvalidTransition
 from .models import Account, AccountStatusType, StatusChange, StatusReason
 from .services import get_reason
 from .transitions import next_state
@@ -26,31 +26,49 @@ class Move:
     to_type: AccountStatusType
     note: str = ""
     effective_at: datetime | None = None
+    requested_at: datetime | None = None
 
 
 def change_statuses(
-    moves: list[Move], *, actor: Actor, reason: StatusReason | str, now: datetime | None = None
-) -> list[StatusChange]:
-    """Apply many changes with one conditional UPDATE per (from, to, effective time) group, one
-    history insert and one outbox insert; listeners get every change at once. Each group is
-    checked against the transition table first: a refused group raises and nothing is written."""
+    moves: list[Move],
+    *,
+    actor: Actor,
+    reason: StatusReason | str,
+    now: datetime | None = None,
+    refused: list[tuple[Move, str]] | None = None,
+) -> dict[int, StatusChange]:
+    """Apply many changes with one conditional UPDATE per (from, to, rule, effective time) group,
+    one history insert and one outbox insert; listeners get every change at once. A group the
+    table or the reason refuses raises — or, when `refused` is a list, is collected there with
+    its message and the rest goes on. Returns the history rows by account id."""
     now = now or timezone.now()
-    moves = [m for m in moves if m.account.status_type_id != m.to_type.pk]
-    if not moves:
-        return []
     groups: dict[tuple, list[Move]] = defaultdict(list)
     for move in moves:
-        effective = move.effective_at or now
-        groups[(move.account.status_type_id, move.to_type.pk, effective)].append(move)
-    reasons: dict[str, StatusReason] = {}
+        target, rule_id = lifecycle.resolve_target(move.account, move.to_type, actor)
+        if move.account.status_type_id == target.pk:
+            continue
+        key = (
+            move.account.status_type_id,
+            target.pk,
+            rule_id or actor.rule_id,
+            move.effective_at or now,
+        )
+        groups[key].append(
+            Move(move.account, target, move.note, move.effective_at, move.requested_at)
+        )
     rows = []
     with transaction.atomic():
-        for (from_id, _to_id, effective), group in groups.items():
+        for (from_id, _to, rule_id, effective), group in groups.items():
             current, target = group[0].account.status_type, group[0].to_type
-            next_state(current.backend_status, target.backend_status, actor.kind, actor.rule_id)
-            if target.backend_status not in reasons:
-                reasons[target.backend_status] = get_reason(reason, target.backend_status)
-            reason_obj = reasons[target.backend_status]
+            group_actor = Actor(actor.kind, actor.user, rule_id)
+            try:
+                next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
+                reason_obj = get_reason(reason, target.backend_status)
+            except AccountsError as exc:
+                if refused is None:
+                    raise
+                refused.extend((move, exc.message) for move in group)
+                continue
             ids = [move.account.pk for move in group]
             updated = Account.objects.filter(pk__in=ids, status_type_id=from_id).update(
                 status_type=target, status_reason=reason_obj, status_changed_at=effective
@@ -58,27 +76,28 @@ def change_statuses(
             if updated != len(ids):
                 raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
             for move in group:
-                rows.append(_history_row(move, current, target, reason_obj, actor, now, effective))
+                rows.append(_history_row(move, current, reason_obj, group_actor, now, effective))
                 move.account.status_type, move.account.status_reason = target, reason_obj
                 move.account.status_changed_at = effective
         changes = StatusChange.objects.bulk_create(rows)
-        events.record_status_changes(changes)
-        lifecycle.notify(changes)
-    return changes
+        if changes:
+            events.record_status_changes(changes)
+            lifecycle.notify(changes)
+    return {change.account_id: change for change in changes}
 
 
-def _history_row(move, current, target, reason, actor, now, effective) -> StatusChange:
+def _history_row(move, current, reason, actor, now, effective) -> StatusChange:
     return StatusChange(
         account=move.account,
         from_type=current,
-        to_type=target,
+        to_type=move.to_type,
         from_backend_status=current.backend_status,
-        to_backend_status=target.backend_status,
+        to_backend_status=move.to_type.backend_status,
         reason=reason,
         actor_kind=actor.kind,
         actor_user=actor.user if getattr(actor.user, "pk", None) else None,
         rule_id=actor.rule_id,
-        requested_at=now,
+        requested_at=move.requested_at or now,
         effective_at=effective,
         note=move.note,
     )

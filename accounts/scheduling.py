@@ -120,23 +120,85 @@ def _apply(scheduled: ScheduledStatusChange) -> None:
     scheduled.save(update_fields=["state", "outcome", "status_change", "ran_at"])
 
 
-def apply_due_status_changes(today: date) -> dict[str, int]:
-    """Apply every pending change due on or before `today`, each exactly once (R-E4)."""
+BATCH_SIZE = 2000
+
+
+def apply_due_status_changes(today: date, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Apply every pending change due on or before `today`, each exactly once (R-E4): rows are
+    claimed a batch at a time with SKIP LOCKED, so two workers never take the same row, and
+    applied set-based; a refusal is recorded on its row and the batch goes on."""
     counts = {"applied": 0, "refused": 0, "failed": 0}
     last_id = 0
     while True:
         with transaction.atomic():
-            # Claim one due row; a second worker skips it (and sees it done once we commit).
-            scheduled = (
+            claimed = list(
                 ScheduledStatusChange.objects.due(today)
                 .filter(pk__gt=last_id)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("account", "status_type", "reason", "author")
-                .order_by("id")
-                .first()
+                .select_related("status_type", "reason", "author")
+                .order_by("id")[:batch_size]
             )
-            if scheduled is None:
+            if not claimed:
                 return counts
-            last_id = scheduled.pk
-            _apply(scheduled)
-        counts[scheduled.state] += 1
+            last_id = claimed[-1].pk
+            _apply_batch(claimed)
+        for scheduled in claimed:
+            counts[scheduled.state] += 1
+
+
+def _apply_batch(claimed: list[ScheduledStatusChange]) -> None:
+    accounts = {
+        a.pk: a
+        for a in Account.objects.filter(pk__in={s.account_id for s in claimed})
+        .select_for_update(of=("self",))
+        .select_related("status_type")
+        .order_by("pk")
+    }
+    first, later, seen = [], [], set()
+    for scheduled in claimed:  # a second change for the same account waits for the first
+        scheduled.account = accounts[scheduled.account_id]
+        (later if scheduled.account_id in seen else first).append(scheduled)
+        seen.add(scheduled.account_id)
+    groups: dict[tuple, list[ScheduledStatusChange]] = {}
+    for scheduled in first:
+        key = (scheduled.actor_kind, scheduled.author_id, scheduled.rule_id, scheduled.reason_id)
+        groups.setdefault(key, []).append(scheduled)
+    for group in groups.values():
+        try:
+            with transaction.atomic():
+                _apply_group(group)
+        except Exception:  # an unexpected error: row by row, so each records its own outcome
+            logger.exception("Scheduled status changes applied one by one after an error")
+            for scheduled in group:
+                _apply(scheduled)
+    for scheduled in later:
+        _apply(scheduled)
+    ScheduledStatusChange.objects.bulk_update(
+        first, ["state", "outcome", "status_change", "ran_at"]
+    )
+
+
+def _apply_group(group: list[ScheduledStatusChange]) -> None:
+    """One actor and reason: the changes go through bulk.change_statuses together."""
+    from .bulk import Move, change_statuses
+
+    refused: list = []
+    moves = [Move(s.account, s.status_type, s.note, requested_at=s.created_at) for s in group]
+    before = {s.pk: s.account.status_type for s in group}
+    changes = change_statuses(
+        moves, actor=_actor_for(group[0]), reason=group[0].reason, refused=refused
+    )
+    messages = {move.account.pk: message for move, message in refused}
+    now = timezone.now()
+    for scheduled in group:
+        scheduled.ran_at = now
+        change = changes.get(scheduled.account_id)
+        if scheduled.account_id in messages:
+            scheduled.state, scheduled.outcome = State.REFUSED, messages[scheduled.account_id]
+        elif change is None:
+            scheduled.state, scheduled.outcome = State.APPLIED, str(MSG_ALREADY_THERE)
+        else:
+            scheduled.state, scheduled.status_change = State.APPLIED, change
+            scheduled.outcome = str(
+                MSG_APPLIED.format(from_type=before[scheduled.pk], to_type=change.to_type)
+            )
