@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts import bulk
@@ -19,7 +19,7 @@ from accounts.models import Account, AccountStatusType, BackendStatus
 from . import decisions, ladder
 from .credit import credit_facts_of
 from .locks import single_flight
-from .models import DunningState
+from .models import DunningPolicy, DunningState, DunningStep, Invoice
 
 BATCH_SIZE = 2000
 
@@ -120,16 +120,28 @@ def _credit_batch(accounts, now, policies, counts) -> None:
 
 
 def _dunning_candidates(today: date):
-    """Accounts in service, not exempt (R-X2), with an unpaid invoice due or money below a line."""
+    """Accounts in service, not exempt (R-X2), with an unpaid invoice due, or — on a policy that
+    has balance steps — money below the line."""
+    unpaid_due = Exists(
+        Invoice.objects.filter(account=OuterRef("pk"), paid_at__isnull=True, due_date__lte=today)
+    )
+    condition = Q(unpaid_due)
+    for step_condition, money in (
+        ("below_threshold", Q(balance__lt=F("financial_blocking_threshold"))),
+        ("credit_exhausted", Q(balance__lte=0)),
+    ):
+        policies = set(
+            DunningStep.objects.filter(condition=step_condition).values_list("policy_id", flat=True)
+        )
+        on_policy = Q(dunning_policy_id__in=policies)
+        if DunningPolicy.objects.filter(is_default=True, pk__in=policies).exists():
+            on_policy |= Q(dunning_policy__isnull=True)
+        if policies:
+            condition |= money & on_policy
     return (
         Account.objects.subject_to_dunning(today)
         .in_backend_status(*ladder.DUNNING_STATUSES)
-        .filter(
-            Q(invoices__paid_at__isnull=True, invoices__due_date__lte=today)
-            | Q(balance__lt=F("financial_blocking_threshold"))
-            | Q(balance__lte=0, dunning_policy__steps__condition="credit_exhausted")
-        )
-        .distinct()
+        .filter(condition)
     )
 
 
@@ -149,3 +161,13 @@ def dunning_sweep(today: date, batch_size: int = BATCH_SIZE, id_range=None) -> d
             counts["steps_recorded"] += len(events)
             counts["accounts_moved"] += len({e.account_id for e in events})
     return counts
+
+
+def id_ranges(slices: int) -> list[tuple[int, int]]:
+    """Split the account id space into `slices` half-open ranges for parallel workers."""
+    bounds = Account.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return []
+    low, high = bounds["low"], bounds["high"] + 1
+    step = max(1, -(-(high - low) // max(1, slices)))
+    return [(start, min(start + step, high)) for start in range(low, high, step)]

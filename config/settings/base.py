@@ -137,8 +137,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+# Sweeps fan out over this many id ranges, so several workers share one sweep (issue 8).
+SWEEP_SLICES = env.int("SWEEP_SLICES", default=4)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -150,13 +152,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Sweeps read due work from the database, so a missed or doubled tick is harmless.
-    "credit-hold-sweep": {"task": "billing.tasks.credit_hold_sweep", "schedule": 300.0},
+    "credit-hold-sweep": {"task": "billing.tasks.fan_out_credit_hold_sweep", "schedule": 300.0},
     "recurring-charges": {"task": "billing.tasks.run_recurring_charges", "schedule": 3600.0},
     "subscription-charges": {
         "task": "subscriptions.tasks.run_subscription_charges",
         "schedule": 3600.0,
     },
-    "dunning-sweep": {"task": "billing.tasks.dunning_sweep", "schedule": 900.0},
+    "dunning-sweep": {"task": "billing.tasks.fan_out_dunning_sweep", "schedule": 900.0},
     "scheduled-status-changes": {
         "task": "accounts.tasks.apply_scheduled_status_changes",
         "schedule": 600.0,

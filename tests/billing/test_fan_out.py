@@ -1,0 +1,83 @@
+"""Issue 8: a sweep fanned out over id ranges is shared by workers; every account once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from accounts.models import Account, StatusChange
+from billing import services
+from billing.errors import BillingError
+from billing.sweeps import credit_hold_sweep, id_ranges
+from billing.tasks import credit_hold_sweep as credit_task
+from billing.tasks import fan_out_credit_hold_sweep, parse_range
+from config.celery import app
+from tests.accounts.factories import AccountFactory
+
+
+def make_accounts(operator, n):
+    """n accounts whose balance sits below a threshold set without evaluation (a bulk import)."""
+    accounts = [AccountFactory(actor=operator) for _ in range(n)]
+    for account in accounts:
+        services.post_adjustment(account, "5.00", description="opening credit", actor=operator)
+    Account.objects.filter(pk__in=[a.pk for a in accounts]).update(
+        financial_blocking_threshold=Decimal("10.00")
+    )
+    return accounts
+
+
+@pytest.mark.django_db
+def test_id_ranges_cover_every_account_once(operator):
+    accounts = make_accounts(operator, 7)
+    ranges = id_ranges(3)
+    assert len(ranges) == 3
+    covered = [a.pk for a in accounts if any(lo <= a.pk < hi for lo, hi in ranges)]
+    assert sorted(covered) == sorted(a.pk for a in accounts)
+    assert all(hi <= lo2 for (_, hi), (lo2, _) in zip(ranges, ranges[1:], strict=False))
+
+
+@pytest.mark.django_db
+def test_range_sweeps_together_equal_one_whole_sweep(operator):
+    accounts = make_accounts(operator, 6)
+    held = sum(credit_hold_sweep(id_range=r)["held"] for r in id_ranges(4))
+    assert held == 6
+    assert credit_hold_sweep()["held"] == 0  # nothing left for a whole sweep
+    for account in accounts:
+        assert StatusChange.objects.filter(account=account, rule_id="R-CH1").count() == 1
+
+
+@pytest.mark.parametrize(("low", "high"), [(5, 5), ("a", 3), (1, None)])
+def test_a_bad_id_range_is_refused_with_a_message(low, high):
+    with pytest.raises(BillingError, match="id range"):
+        parse_range(low, high)
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_one_fanned_out_sweep_and_each_account_moves_once(operator):
+    accounts = make_accounts(operator, 12)
+    app.loader.import_default_modules()
+    with (
+        start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            loglevel="WARNING",
+            hostname=f"one-{threading.get_ident()}@bench",
+        ),
+        start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            loglevel="WARNING",
+            hostname=f"two-{threading.get_ident()}@bench",
+        ),
+    ):
+        ranges = id_ranges(6)
+        results = [credit_task.delay(low=lo, high=hi) for lo, hi in ranges]
+        counts = [r.get(timeout=60) for r in results]
+        assert sum(c["held"] for c in counts) == 12
+        assert fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60) == 3
+    for account in accounts:
+        assert StatusChange.objects.filter(account=account, rule_id="R-CH1").count() == 1
