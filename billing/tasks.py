@@ -38,23 +38,19 @@ def dunning_sweep(today: str | None = None, low=None, high=None) -> dict:
 
 
 @shared_task(name="billing.tasks.fan_out_credit_hold_sweep")
-def fan_out_credit_hold_sweep(now: str | None = None, slices: int | None = None) -> int:
-    """Enqueue one credit-hold sweep per id range; returns how many were enqueued."""
+def fan_out_credit_hold_sweep(now: str | None = None, slices: int | None = None) -> list[str]:
+    """Enqueue one credit-hold sweep per id range; returns the enqueued task ids."""
     now = parse_now(now).isoformat()
     ranges = sweeps.id_ranges(int(slices or settings.SWEEP_SLICES))
-    for low, high in ranges:
-        credit_hold_sweep.delay(now=now, low=low, high=high)
-    return len(ranges)
+    return [credit_hold_sweep.delay(now=now, low=lo, high=hi).id for lo, hi in ranges]
 
 
 @shared_task(name="billing.tasks.fan_out_dunning_sweep")
-def fan_out_dunning_sweep(today: str | None = None, slices: int | None = None) -> int:
-    """Enqueue one dunning sweep per id range; returns how many were enqueued."""
+def fan_out_dunning_sweep(today: str | None = None, slices: int | None = None) -> list[str]:
+    """Enqueue one dunning sweep per id range; returns the enqueued task ids."""
     today = parse_today(today).isoformat()
     ranges = sweeps.id_ranges(int(slices or settings.SWEEP_SLICES))
-    for low, high in ranges:
-        dunning_sweep.delay(today=today, low=low, high=high)
-    return len(ranges)
+    return [dunning_sweep.delay(today=today, low=lo, high=hi).id for lo, hi in ranges]
 
 
 @shared_task(name="billing.tasks.run_recurring_charges")

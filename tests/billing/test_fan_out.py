@@ -78,6 +78,8 @@ def test_two_workers_share_one_fanned_out_sweep_and_each_account_moves_once(oper
         results = [credit_task.delay(low=lo, high=hi) for lo, hi in ranges]
         counts = [r.get(timeout=60) for r in results]
         assert sum(c["held"] for c in counts) == 12
-        assert fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60) == 3
+        children = fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60)
+        assert len(children) == 3
+        assert [app.AsyncResult(c).get(timeout=60)["held"] for c in children] == [0, 0, 0]
     for account in accounts:
         assert StatusChange.objects.filter(account=account, rule_id="R-CH1").count() == 1
