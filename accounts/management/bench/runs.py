@@ -1,0 +1,193 @@
+"""The timed runs of the sweep benchmark: the naive per-object loop, the project's sweeps in this
+process, and the same sweeps fanned out to two real Celery worker processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import psycopg
+from celery import Celery
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts import scheduling
+from accounts.models import Account, ScheduledStatusChange
+from billing import ladder, sweeps
+from billing import services as billing_services
+
+BENCH_BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
+
+
+class Rollback(Exception):
+    """Undo a timed run so the next one starts from the same data."""
+
+
+def timed_rollback(run) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = None
+    try:
+        with transaction.atomic():
+            result = run()
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return elapsed, result
+
+
+def naive_loop(sample_ids: list[int], today: date, now: datetime) -> int:
+    """One account at a time, through the per-object services (the way a first version would)."""
+    for pk in sample_ids:
+        with transaction.atomic():
+            billing_services.evaluate_credit(
+                Account.objects.select_for_update().get(pk=pk), now=now
+            )
+        with transaction.atomic():
+            ladder.apply_dunning(Account.objects.select_for_update().get(pk=pk), today)
+    due = ScheduledStatusChange.objects.due(today).filter(account_id__in=sample_ids)
+    for scheduled in due.select_related("account", "status_type", "reason", "author"):
+        with transaction.atomic():
+            scheduling._apply(scheduled)
+    return len(sample_ids)
+
+
+def project_sweeps(today: date, now: datetime) -> dict:
+    """The three sweeps as beat runs them, one after the other, in this process."""
+    return {
+        "credit": sweeps.credit_hold_sweep(now=now),
+        "dunning": sweeps.dunning_sweep(today),
+        "scheduled": scheduling.apply_due_status_changes(today),
+    }
+
+
+def server_dsn(database: str) -> str:
+    db = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname=database,
+    )
+
+
+def clone_database(source: str, target: str) -> None:
+    connection.close()  # CREATE DATABASE … TEMPLATE needs the source without sessions
+    with psycopg.connect(server_dsn("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(server_dsn("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def database_url(name: str) -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or "postgres"
+    return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def two_workers(database: str, today: date, now: datetime, slices: int) -> dict:
+    """Start two worker processes on `database`, fan the sweeps out over id ranges, wait."""
+    queue = f"bench-{os.getpid()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(database),
+        "CELERY_BROKER_URL": BENCH_BROKER,
+        "CELERY_RESULT_BACKEND": BENCH_BROKER,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+    }
+    celery = str(Path(sys.executable).with_name("celery"))
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own worker, loopback services only
+            [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}-{i}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "WARNING",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in (1, 2)
+    ]
+    sender = Celery("bench", broker=BENCH_BROKER, backend=BENCH_BROKER)
+    try:
+        time.sleep(6)  # both workers connected
+        ranges = ranges_of(database, slices)
+        started = time.perf_counter()
+        phases = [
+            [
+                ("billing.tasks.credit_hold_sweep", {"now": now.isoformat(), "low": lo, "high": hi})
+                for lo, hi in ranges
+            ],
+            [
+                ("billing.tasks.dunning_sweep", {"today": today.isoformat(), "low": lo, "high": hi})
+                for lo, hi in ranges
+            ],
+            [("accounts.tasks.apply_scheduled_status_changes", {"today": today.isoformat()})] * 2,
+        ]
+        by_worker: dict[str, int] = {}
+        for phase in phases:
+            results = [sender.send_task(name, kwargs=kw, queue=queue) for name, kw in phase]
+            for result in results:
+                result.get(timeout=3600)
+        elapsed = time.perf_counter() - started
+        memory = [peak_rss_mb(w.pid) for w in workers]
+        by_worker = {f"worker {i + 1}": round(m, 1) for i, m in enumerate(memory)}
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+    return {"seconds": elapsed, "peak_rss_mb": by_worker, "ranges": len(ranges)}
+
+
+def ranges_of(database: str, slices: int) -> list[tuple[int, int]]:
+    with psycopg.connect(server_dsn(database)) as conn:
+        low, high = conn.execute("SELECT min(id), max(id) + 1 FROM accounts_account").fetchone()
+    step = -(-(high - low) // slices)
+    return [(start, min(start + step, high)) for start in range(low, high, step)]
+
+
+def history_by_rule(database: str) -> tuple[dict[str, int], int]:
+    """History rows per rule id, and how many accounts got two rows for the same rule."""
+    with psycopg.connect(server_dsn(database)) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT rule_id, count(*) FROM accounts_statuschange GROUP BY rule_id"
+            ).fetchall()
+        )
+        doubled = conn.execute(
+            "SELECT count(*) FROM (SELECT account_id, rule_id FROM accounts_statuschange "
+            "GROUP BY account_id, rule_id HAVING count(*) > 1) AS d"
+        ).fetchone()[0]
+    return rows, doubled
