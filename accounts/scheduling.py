@@ -15,6 +15,7 @@ from . import services
 from .actors import Actor, as_actor
 from .errors import AccountsError, InvalidSchedule
 from .models import Account, AccountStatusType, ActorKind, ScheduledStatusChange, StatusReason
+from .retry import retry_on_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -130,20 +131,27 @@ def apply_due_status_changes(today: date, batch_size: int = BATCH_SIZE) -> dict[
     counts = {"applied": 0, "refused": 0, "failed": 0}
     last_id = 0
     while True:
-        with transaction.atomic():
-            claimed = list(
-                ScheduledStatusChange.objects.due(today)
-                .filter(pk__gt=last_id)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("status_type", "reason", "author")
-                .order_by("id")[:batch_size]
-            )
-            if not claimed:
-                return counts
-            last_id = claimed[-1].pk
-            _apply_batch(claimed)
+        claimed = _claim_and_apply(today, last_id, batch_size)
+        if not claimed:
+            return counts
+        last_id = claimed[-1].pk
         for scheduled in claimed:
             counts[scheduled.state] += 1
+
+
+@retry_on_conflict  # a deadlock rolls the batch back; claiming it again is safe
+def _claim_and_apply(today: date, last_id: int, batch_size: int) -> list[ScheduledStatusChange]:
+    with transaction.atomic():
+        claimed = list(
+            ScheduledStatusChange.objects.due(today)
+            .filter(pk__gt=last_id)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("status_type", "reason", "author")
+            .order_by("id")[:batch_size]
+        )
+        if claimed:
+            _apply_batch(claimed)
+    return claimed
 
 
 def _apply_batch(claimed: list[ScheduledStatusChange]) -> None:

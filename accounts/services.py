@@ -29,6 +29,7 @@ from .models import (
     StatusChange,
     StatusReason,
 )
+from .retry import retry_on_conflict
 from .transitions import label, next_state
 
 NEW_ACCOUNT_REASON = "New account"
@@ -193,6 +194,7 @@ def _write_history(
     return change
 
 
+@retry_on_conflict  # only at the outermost level; inside a transaction the caller retries
 def change_status(
     account: Account,
     status_type: AccountStatusType | str,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services as account_services
 from accounts.actors import Actor, as_actor
 from accounts.models import Account, StatusChange
+from accounts.retry import retry_on_conflict
 
 from . import decisions
 from .credit import CreditFacts, credit_facts_of, required_payment_for, should_hold
@@ -100,6 +101,7 @@ def required_payment(account: Account, now: datetime | None = None) -> Decimal:
     return required_payment_for(credit_facts(account, now))
 
 
+@retry_on_conflict  # a deadlock or serialization failure reruns the whole posting
 def _post(
     account: Account | int | str,
     amount: Any,
@@ -284,6 +286,7 @@ def reverse_entry(entry: LedgerEntry, *, actor, description: str = "") -> Ledger
     )
 
 
+@retry_on_conflict
 def set_financial_blocking_threshold(account, threshold, *, actor) -> Account:
     """Set the threshold; above the balance it puts an Active account on credit hold (R-CH3)."""
     actor = as_actor(actor)
@@ -311,6 +314,7 @@ def assign_policy(account, policy: DunningPolicy, *, actor) -> Account:
     return locked
 
 
+@retry_on_conflict
 def issue_invoice(
     account,
     *,

@@ -4,6 +4,7 @@ split the account id space so several workers share one sweep (issue 8)."""
 from celery import shared_task
 from django.conf import settings
 
+from accounts.retry import retry_on_conflict
 from accounts.tasks import parse_now, parse_today
 
 from . import recurring, sweeps
@@ -28,13 +29,18 @@ def parse_range(low, high) -> tuple[int, int] | None:
 @shared_task(name="billing.tasks.credit_hold_sweep")
 def credit_hold_sweep(now: str | None = None, low=None, high=None) -> dict:
     """Hold or release accounts by their money (R-CH1, R-CH5), optionally in one id range."""
-    return sweeps.credit_hold_sweep(parse_now(now), id_range=parse_range(low, high))
+    # A sweep is idempotent, so a deadlock or serialization failure reruns it whole.
+    return retry_on_conflict(sweeps.credit_hold_sweep)(
+        parse_now(now), batch_size=settings.SWEEP_BATCH_SIZE, id_range=parse_range(low, high)
+    )
 
 
 @shared_task(name="billing.tasks.dunning_sweep")
 def dunning_sweep(today: str | None = None, low=None, high=None) -> dict:
     """Move accounts along their dunning ladders as of `today` (R-D1 … R-D3, R-X3)."""
-    return sweeps.dunning_sweep(parse_today(today), id_range=parse_range(low, high))
+    return retry_on_conflict(sweeps.dunning_sweep)(
+        parse_today(today), batch_size=settings.SWEEP_BATCH_SIZE, id_range=parse_range(low, high)
+    )
 
 
 @shared_task(name="billing.tasks.fan_out_credit_hold_sweep")

@@ -125,7 +125,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.panel.views.account.lockout"  # a readable 429
 
 # --- Celery (STYLE.md: acks late, reject on worker lost, prefetch 1, time limits, UTC) ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3 * 3600}
+# Redis redelivers a task a dead worker never acknowledged after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3 * 3600)
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker for first runs: messages are files under var/broker, no server needed.
     _broker_dir = VAR_DIR / "broker"
@@ -141,6 +144,8 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 # Sweeps fan out over this many id ranges, so several workers share one sweep (issue 8).
 SWEEP_SLICES = env.int("SWEEP_SLICES", default=4)
+# Accounts per sweep transaction (billing.sweeps.BATCH_SIZE unless the environment says otherwise).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -23,7 +23,9 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _redis_db = (env.int("TEST_REDIS_DB_BASE", default=1) + int(_worker.removeprefix("gw") or 0)) % 16
 _broker = urlsplit(env("CELERY_BROKER_URL"))
 CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_TASK_ALWAYS_EAGER = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tests wait on real task results from a real worker.
