@@ -7,10 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from . import events, lifecycle
+from . import events, lifecycle, sqlbulk
 from .actors import Actor
 from .errors import AccountsError, InvalidTransition
 from .models import Account, AccountStatusType, StatusChange, StatusReason
@@ -70,20 +70,59 @@ def change_statuses(
                 refused.extend((move, exc.message) for move in group)
                 continue
             ids = [move.account.pk for move in group]
-            updated = Account.objects.filter(pk__in=ids, status_type_id=from_id).update(
-                status_type=target, status_reason=reason_obj, status_changed_at=effective
-            )
-            if updated != len(ids):
+            if _set_status(ids, from_id, target, reason_obj, effective) != len(ids):
                 raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
             for move in group:
                 rows.append(_history_row(move, current, reason_obj, group_actor, now, effective))
                 move.account.status_type, move.account.status_reason = target, reason_obj
                 move.account.status_changed_at = effective
-        changes = StatusChange.objects.bulk_create(rows)
+        changes = _insert_history(rows)
         if changes:
             events.record_status_changes(changes)
             lifecycle.notify(changes)
     return {change.account_id: change for change in changes}
+
+
+def _set_status(ids, from_id, target, reason, effective) -> int:
+    """The conditional UPDATE: only rows still in `from_id` move."""
+    if connection.vendor != "postgresql":
+        return Account.objects.filter(pk__in=ids, status_type_id=from_id).update(
+            status_type=target, status_reason=reason, status_changed_at=effective
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_account SET status_type_id = %s, status_reason_id = %s, "
+            "status_changed_at = %s WHERE id = ANY(%s) AND status_type_id = %s",
+            [target.pk, reason.pk, effective, ids, from_id],
+        )
+        return cursor.rowcount
+
+
+HISTORY_FIELDS = [
+    "account",
+    "from_type",
+    "to_type",
+    "from_backend_status",
+    "to_backend_status",
+    "reason",
+    "actor_kind",
+    "actor_user",
+    "rule_id",
+    "requested_at",
+    "effective_at",
+    "note",
+]
+
+
+def _insert_history(rows: list[StatusChange]) -> list[StatusChange]:
+    ids = sqlbulk.insert_rows(
+        StatusChange,
+        HISTORY_FIELDS,
+        [tuple(getattr(row, name) for name in HISTORY_FIELDS) for row in rows],
+    )
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = row.id = pk
+    return rows
 
 
 def _history_row(move, current, reason, actor, now, effective) -> StatusChange:

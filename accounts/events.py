@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import webhooks
+from . import sqlbulk, webhooks
 from .errors import InvalidEvent
 from .models import Account, OutboxEvent, StatusChange, WebhookDelivery, WebhookEndpoint
 
@@ -65,11 +66,12 @@ def emit(
 def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> list[OutboxEvent]:
     """Record many events with one insert (sweeps); same rules and delivery as emit()."""
     now = timezone.now()
-    rows = []
+    events = []
     for event_type, subject, payload, account in items:
         subject, payload = _validated(event_type, subject, payload)
-        rows.append(
+        events.append(
             OutboxEvent(
+                uuid=uuid.uuid4(),
                 event_type=event_type,
                 subject=subject,
                 account=account,
@@ -77,10 +79,16 @@ def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> l
                 created_at=now,
             )
         )
-    created = OutboxEvent.objects.bulk_create(rows)
-    if created:
+    ids = sqlbulk.insert_rows(
+        OutboxEvent,
+        ["uuid", "event_type", "subject", "account", "payload", "created_at"],
+        [(e.uuid, e.event_type, e.subject, e.account, e.payload, e.created_at) for e in events],
+    )
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+    if events:
         transaction.on_commit(_enqueue_fan_out, robust=True)
-    return created
+    return events
 
 
 def record_status_changes(changes: list[StatusChange]) -> list[OutboxEvent]:

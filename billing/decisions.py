@@ -68,13 +68,17 @@ def _payment_releases(backend: str, ctx: CreditContext) -> bool:
     return ctx.step_releases and not ctx.has_unpaid
 
 
-def target_type(decision: CreditDecision):
-    if decision.kind == "lock":
-        if decision.lock_step is not None:
-            return decision.lock_step.status_type
-        return account_services.default_status_type(BackendStatus.ADMINISTRATIVE_HOLD)
-    status = BackendStatus.CREDIT_HOLD if decision.kind == "hold" else BackendStatus.ACTIVE
-    return account_services.default_status_type(status)
+def target_type(decision: CreditDecision, policies: Policies | None = None):
+    if decision.kind == "lock" and decision.lock_step is not None:
+        return decision.lock_step.status_type
+    status = {
+        "lock": BackendStatus.ADMINISTRATIVE_HOLD,
+        "hold": BackendStatus.CREDIT_HOLD,
+        "release": BackendStatus.ACTIVE,
+    }[decision.kind]
+    if policies is None:
+        return account_services.default_status_type(status)
+    return policies.default_type(status)
 
 
 class Policies:
@@ -84,6 +88,13 @@ class Policies:
         self._by_id: dict[int, DunningPolicy] = {}
         self._lock_steps: dict[int, DunningStep | None] = {}
         self._default: DunningPolicy | None = None
+        self._types: dict[str, object] = {}
+
+    def default_type(self, backend_status: str):
+        """The default Account Status Type of a back-end status, read once."""
+        if backend_status not in self._types:
+            self._types[backend_status] = account_services.default_status_type(backend_status)
+        return self._types[backend_status]
 
     def of(self, account: Account) -> DunningPolicy:
         if account.dunning_policy_id is None:

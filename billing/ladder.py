@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from accounts import bulk
+from accounts import bulk, sqlbulk
 from accounts import services as account_services
 from accounts.actors import Actor
 from accounts.errors import InvalidTransition
@@ -139,9 +139,14 @@ def apply_dunning_batch(
     ids = [a.pk for a in eligible]
     anchors = earliest_unpaid_due_dates(ids)
     states = {s.account_id: s for s in DunningState.objects.filter(account_id__in=ids)}
-    new_states = [DunningState(account=a) for a in eligible if a.pk not in states]
-    for state in DunningState.objects.bulk_create(new_states):
-        states[state.account_id] = state
+    missing = [a for a in eligible if a.pk not in states]
+    now = timezone.now()
+    for account, pk in zip(
+        missing,
+        sqlbulk.insert_rows(DunningState, ["account", "updated_at"], [(a, now) for a in missing]),
+        strict=True,
+    ):
+        states[account.pk] = DunningState(pk=pk, account=account, updated_at=now)
     plans = _move(
         [
             p
@@ -152,7 +157,11 @@ def apply_dunning_batch(
     # The states move before the fees post: a fee re-evaluates credit, which must see the step.
     for plan in plans:
         plan.state.step, plan.state.anchor_due_date = plan.target, plan.anchor
-    DunningState.objects.bulk_update([p.state for p in plans], ["step", "anchor_due_date"])
+    sqlbulk.update_rows(
+        DunningState,
+        ["step", "anchor_due_date", "updated_at"],
+        [(p.state.pk, p.target, p.anchor, timezone.now()) for p in plans],
+    )
     return _record_steps(plans, today)
 
 
@@ -191,11 +200,27 @@ def _record_steps(plans: list[StepPlan], today: date) -> list[DunningEvent]:
             "account_id", "anchor", "step_id"
         )
     )
-    events = DunningEvent.objects.bulk_create(
-        DunningEvent(account=account, step=step, anchor=anchor, due_on=day, applied_on=today)
+    events = [
+        DunningEvent(
+            account=account,
+            step=step,
+            anchor=anchor,
+            due_on=day,
+            applied_on=today,
+            notice_sent=False,
+        )
         for account, step, anchor, day in wanted
         if (account.pk, anchor, step.pk) not in existing
+    ]
+    fields = ["account", "step", "anchor", "due_on", "applied_on", "notice_sent", "created_at"]
+    now = timezone.now()
+    for event in events:
+        event.created_at = now
+    ids = sqlbulk.insert_rows(
+        DunningEvent, fields, [tuple(getattr(e, f) for f in fields) for e in events]
     )
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = event.id = pk
     with_fee = [e for e in events if e.step.fee > 0]
     for event in with_fee:
         event.fee_entry = post_fee(
@@ -205,7 +230,7 @@ def _record_steps(plans: list[StepPlan], today: date) -> list[DunningEvent]:
             actor=Actor.system(event.step.rule_id or "R-X3"),
             idempotency_key=f"dunning-{event.step.pk}-{event.anchor}",
         )
-    DunningEvent.objects.bulk_update(with_fee, ["fee_entry"])
+    sqlbulk.update_rows(DunningEvent, ["fee_entry"], [(e.pk, e.fee_entry) for e in with_fee])
     noticed = [e.pk for e in events if e.step.notice]
     if noticed:
         transaction.on_commit(partial(notices.send_dunning_notices, noticed))

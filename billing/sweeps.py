@@ -6,10 +6,20 @@ posting uses, and bulk writes. One sweep per id range at a time; Celery fans ran
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.utils import timezone
 
 from accounts import bulk
@@ -60,10 +70,17 @@ def locked_batch(ids: list[int]) -> list[Account]:
 
 
 def _credit_candidates(now: datetime):
-    """Active accounts that may need a hold, and held ones that may be released."""
+    """Active accounts money no longer covers (R-CH1 a, or b: negative longer than P — the same
+    test as credit.should_hold, in SQL), and held ones it covers again (each re-checked in
+    Python by decisions.decide under its row lock)."""
+    allowed = ExpressionWrapper(
+        F("allowed_negative_days") * timedelta(days=1), output_field=DurationField()
+    )
+    negative_too_long = Q(balance__lt=0, negative_since__isnull=False) & (
+        Q(allowed_negative_days=0) | Q(negative_since__lt=Value(now) - allowed)
+    )
     may_hold = Q(status_type__backend_status=BackendStatus.ACTIVE) & (
-        Q(balance__lt=F("financial_blocking_threshold"))
-        | Q(negative_since__isnull=False, allowed_negative_days__isnull=False)
+        Q(balance__lt=F("financial_blocking_threshold")) | negative_too_long
     )
     may_release = Q(
         status_type__backend_status__in=(BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
@@ -101,7 +118,7 @@ def _credit_batch(accounts, now, policies, counts) -> None:
         )
         if decision is None:
             continue
-        target = decisions.target_type(decision)
+        target = decisions.target_type(decision, policies)
         groups[(decision.rule_id, decision.reason)].append(
             bulk.Move(account, target, decision.note, now)
         )

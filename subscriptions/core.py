@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts import events
+from accounts import events, sqlbulk
 from accounts.actors import Actor
 from accounts.models import Account
 from accounts.transitions import label as account_label
@@ -89,13 +89,27 @@ def record(
     return record_many([(sub, from_status)], action, actor, note)[0]
 
 
+HISTORY_FIELDS = [
+    "subscription",
+    "action",
+    "from_status",
+    "to_status",
+    "actor_kind",
+    "actor_user",
+    "rule_id",
+    "note",
+    "created_at",
+]
+
+
 def record_many(
     moves: list[tuple[Subscription, str]], action: str, actor: Actor, note: str = ""
 ) -> list[SubscriptionChange]:
     """History rows (one insert) and outbox events (one insert) for subscriptions that took
     `action`; each pair is (subscription, the status it came from)."""
     user = actor.user if getattr(actor.user, "pk", None) else None
-    changes = SubscriptionChange.objects.bulk_create(
+    now = timezone.now()
+    changes = [
         SubscriptionChange(
             subscription=sub,
             action=action,
@@ -105,9 +119,17 @@ def record_many(
             actor_user=user,
             rule_id=actor.rule_id,
             note=note,
+            created_at=now,
         )
         for sub, from_status in moves
+    ]
+    ids = sqlbulk.insert_rows(
+        SubscriptionChange,
+        HISTORY_FIELDS,
+        [tuple(getattr(c, name) for name in HISTORY_FIELDS) for c in changes],
     )
+    for change, pk in zip(changes, ids, strict=True):
+        change.pk = change.id = pk
     events.emit_many(
         [
             (
@@ -148,13 +170,19 @@ def transition(
 def transition_many(
     subs: list[Subscription], action: str, *, actor: Actor, note: str = ""
 ) -> list[SubscriptionChange]:
-    """transition() for many locked subscriptions at once: one UPDATE, one history insert."""
+    """transition() for many locked subscriptions at once: one UPDATE per resulting status, one
+    history insert, one outbox insert."""
     moves = []
+    groups: dict[tuple[str, str], list[int]] = {}
     for sub in subs:
         from_status = sub.status
         _apply(sub, action)
         moves.append((sub, from_status))
-    Subscription.objects.bulk_update(subs, ["status", "status_before_hold"])
+        groups.setdefault((sub.status, sub.status_before_hold), []).append(sub.pk)
+    for (status, before_hold), ids in groups.items():
+        Subscription.objects.filter(pk__in=ids).update(
+            status=status, status_before_hold=before_hold
+        )
     return record_many(moves, action, actor, note)
 
 

@@ -1,0 +1,92 @@
+"""Many rows in one statement: INSERT … SELECT FROM unnest(arrays) and UPDATE … FROM unnest().
+
+On PostgreSQL each call is one statement with one array parameter per column (cheap to send,
+unlike a VALUES list with a parameter per cell); elsewhere it falls back to Django's bulk_create
+and bulk_update, so every caller has one code path. Used by the sweeps' bulk writes (issue 8).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+
+
+def _fields(model, names: Sequence[str]) -> list[models.Field]:
+    return [model._meta.get_field(name) for name in names]
+
+
+def _array_cast(field: models.Field) -> str:
+    return f"{field.db_type(connection)}[]"
+
+
+def _column_values(field: models.Field, values: list) -> list:
+    if isinstance(field, models.JSONField):
+        return [None if v is None else json.dumps(v, cls=DjangoJSONEncoder) for v in values]
+    if field.is_relation:
+        return [getattr(v, "pk", v) for v in values]
+    return list(values)
+
+
+def insert_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> list[int]:
+    """Insert `rows` (tuples in the order of `names`; relations as objects or ids); returns the
+    new primary keys in the order of `rows`."""
+    if not rows:
+        return []
+    fields = _fields(model, names)
+    if connection.vendor != "postgresql":
+        objs = [
+            model(**{f.attname: getattr(v, "pk", v) for f, v in zip(fields, row, strict=True)})
+            for row in rows
+        ]
+        return [obj.pk for obj in model.objects.bulk_create(objs)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{_array_cast(f)}" for f in fields)
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {aliases} FROM unnest({arrays}) WITH ORDINALITY AS u({aliases}, n) ORDER BY n "
+        f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    )
+    params = [
+        _column_values(f, list(col)) for f, col in zip(fields, zip(*rows, strict=True), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def update_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> int:
+    """Set `names` on each row: tuples of (pk, *values); returns how many rows changed."""
+    if not rows:
+        return 0
+    fields = _fields(model, names)
+    if connection.vendor != "postgresql":
+        objs = [
+            model(
+                pk=row[0],
+                **{f.attname: getattr(v, "pk", v) for f, v in zip(fields, row[1:], strict=True)},
+            )
+            for row in rows
+        ]
+        return model.objects.bulk_update(objs, [f.name for f in fields])
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = model._meta.pk
+    aliases = ["k"] + [f"c{i}" for i in range(len(fields))]
+    sets = ", ".join(
+        f"{connection.ops.quote_name(f.column)} = u.c{i}" for i, f in enumerate(fields)
+    )
+    arrays = ", ".join([f"%s::{_array_cast(pk)}"] + [f"%s::{_array_cast(f)}" for f in fields])
+    sql = (
+        f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS u({', '.join(aliases)}) "  # noqa: S608
+        f"WHERE {table}.{connection.ops.quote_name(pk.column)} = u.k"
+    )
+    columns = list(zip(*rows, strict=True))
+    params = [list(columns[0])] + [
+        _column_values(f, list(col)) for f, col in zip(fields, columns[1:], strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
