@@ -155,13 +155,17 @@ def _claim_and_apply(today: date, last_id: int, batch_size: int) -> list[Schedul
 
 
 def _apply_batch(claimed: list[ScheduledStatusChange]) -> None:
+    # No join in the locking query: when a concurrent change has just moved an account to
+    # another type, PostgreSQL rechecks the join against the old type row and drops the account.
+    types = {t.pk: t for t in AccountStatusType.objects.all()}
     accounts = {
         a.pk: a
         for a in Account.objects.filter(pk__in={s.account_id for s in claimed})
-        .select_for_update(of=("self",))
-        .select_related("status_type")
+        .select_for_update()
         .order_by("pk")
     }
+    for account in accounts.values():
+        account.status_type = types[account.status_type_id]
     first, later, seen = [], [], set()
     for scheduled in claimed:  # a second change for the same account waits for the first
         scheduled.account = accounts[scheduled.account_id]
