@@ -24,7 +24,10 @@ _redis_db = (env.int("TEST_REDIS_DB_BASE", default=1) + int(_worker.removeprefix
 _broker = urlsplit(env("CELERY_BROKER_URL"))
 CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # The crash-safety test lowers these so a dead worker's task comes back within seconds.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_ALWAYS_EAGER = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
