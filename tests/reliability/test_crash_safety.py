@@ -154,8 +154,8 @@ def test_a_pool_process_killed_mid_sweep_is_replaced_and_the_task_rerun_to_the_e
     worker = start_worker(queue)
     try:
         result = enqueue_sweep(queue)
-        child = pool_child(worker)
         wait_for(lambda: HALF <= events() < ACCOUNTS * STEPS, 60, "the sweep is half-way")
+        child = pool_child(worker)
         os.kill(child, signal.SIGKILL)
         done_before_kill = events()
         assert done_before_kill < ACCOUNTS * STEPS
@@ -181,7 +181,6 @@ def test_a_whole_worker_killed_mid_sweep_is_redelivered_to_the_next_worker(opera
     first = start_worker(queue, **fast_restore)
     try:
         result = enqueue_sweep(queue)
-        pool_child(first)
         wait_for(lambda: HALF <= events() < ACCOUNTS * STEPS, 60, "the sweep is half-way")
     finally:
         stop(first)  # SIGKILL to the worker and its pool at once: nobody can requeue anything
