@@ -87,8 +87,13 @@ def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> l
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
     if events:
-        transaction.on_commit(_enqueue_fan_out, robust=True)
+        after_bulk_emit()
     return events
+
+
+def after_bulk_emit() -> None:
+    """Events were written (here or by a sweep's SQL): fan them out once the transaction commits."""
+    transaction.on_commit(_enqueue_fan_out, robust=True)
 
 
 def record_status_changes(changes: list[StatusChange]) -> list[OutboxEvent]:

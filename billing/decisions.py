@@ -96,11 +96,14 @@ class Policies:
             self._types[backend_status] = account_services.default_status_type(backend_status)
         return self._types[backend_status]
 
+    def default(self) -> DunningPolicy:
+        if self._default is None:
+            self._default = DunningPolicy.objects.get(is_default=True)
+        return self._default
+
     def of(self, account: Account) -> DunningPolicy:
         if account.dunning_policy_id is None:
-            if self._default is None:
-                self._default = DunningPolicy.objects.get(is_default=True)
-            return self._default
+            return self.default()
         if account.dunning_policy_id not in self._by_id:
             self._by_id[account.dunning_policy_id] = DunningPolicy.objects.get(
                 pk=account.dunning_policy_id

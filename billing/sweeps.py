@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     DurationField,
     Exists,
@@ -26,7 +26,7 @@ from accounts import bulk
 from accounts.actors import Actor
 from accounts.models import Account, AccountStatusType, BackendStatus
 
-from . import decisions, ladder
+from . import decisions, ladder, sql_sweeps
 from .credit import credit_facts_of
 from .locks import single_flight
 from .models import DunningPolicy, DunningState, DunningStep, Invoice
@@ -101,6 +101,11 @@ def credit_hold_sweep(
         policies = decisions.Policies()
         for ids in keyset_batches(in_range(_credit_candidates(now), id_range), batch_size):
             with transaction.atomic():
+                if connection.vendor == "postgresql":  # the common case in one statement
+                    held = set(sql_sweeps.hold(ids, now, policies))
+                    counts["held"] += len(held)
+                    counts["checked"] += len(held)
+                    ids = [pk for pk in ids if pk not in held]
                 _credit_batch(locked_batch(ids), now, policies, counts)
     return counts
 

@@ -64,6 +64,7 @@ def test_two_workers_share_one_fanned_out_sweep_and_each_account_moves_once(oper
             pool="solo",
             perform_ping_check=False,
             loglevel="WARNING",
+            shutdown_timeout=60,
             hostname=f"one-{threading.get_ident()}@bench",
         ),
         start_worker(
@@ -71,6 +72,7 @@ def test_two_workers_share_one_fanned_out_sweep_and_each_account_moves_once(oper
             pool="solo",
             perform_ping_check=False,
             loglevel="WARNING",
+            shutdown_timeout=60,
             hostname=f"two-{threading.get_ident()}@bench",
         ),
     ):
