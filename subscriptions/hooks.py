@@ -6,12 +6,13 @@ R-CH7 and R-CH9 commit or roll back with the change that caused them.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Account, BackendStatus, StatusChange
 
-from . import core
+from . import core, sql_effects
 from .charging import skip_periods_ended_while_cancelled
 from .models import Plan, Subscription
 from .transitions import RESTORABLE, TRANSITIONAL, Action
@@ -54,17 +55,17 @@ def apply_credit_hold(account_ids: list[int]) -> int:
     if not account_ids:
         return 0
     actor = Actor.system("R-CH7")
-    subs = _locked(
-        Subscription.objects.filter(
-            account_id__in=account_ids,
-            plan__billing_model=Plan.BillingModel.PREPAID,
-            plan__pay_as_you_go=True,
-        ).exclude(status=S.CANCELLED)
+    prepaid_payg = Subscription.objects.filter(
+        account_id__in=account_ids,
+        plan__billing_model=Plan.BillingModel.PREPAID,
+        plan__pay_as_you_go=True,
     )
-    settling = [sub for sub in subs if sub.status in TRANSITIONAL]
+    settling = _locked(prepaid_payg.filter(status__in=list(TRANSITIONAL)))
     if settling:
         core.transition_many(settling, Action.COMPLETE, actor=actor, note="settled before the hold")
-    in_service = [sub for sub in subs if sub.status in RESTORABLE]
+    if connection.vendor == "postgresql":  # a sweep's batch: one statement (sql_effects.py)
+        return sql_effects.hold(account_ids)
+    in_service = _locked(prepaid_payg.filter(status__in=list(RESTORABLE)))
     approve = [s for s in in_service if s.plan.on_credit_hold == Plan.OnCreditHold.MANUAL_APPROVE]
     stop = [s for s in in_service if s.plan.on_credit_hold != Plan.OnCreditHold.MANUAL_APPROVE]
     for group, action in ((stop, Action.HOLD_STOP), (approve, Action.HOLD_FOR_APPROVAL)):
