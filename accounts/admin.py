@@ -18,6 +18,7 @@ from .actors import as_actor
 from .admin_account_actions import ACCOUNT_GEAR_ACTIONS, AccountActionsMixin
 from .admin_gear import GearMenuMixin
 from .admin_overview import AccountOverviewMixin
+from .admin_paging import LargeListAdmin
 from .errors import AccountsError
 from .models import (
     Account,
@@ -206,7 +207,9 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, admin.ModelAdmin):
+class AccountAdmin(
+    LargeListAdmin, AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, admin.ModelAdmin
+):
     list_display = [
         "overview_link",
         "name",
@@ -317,7 +320,7 @@ class AccountAdmin(AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, adm
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["user", "account", "role"]
     list_select_related = ["user", "account"]
     search_fields = ["user__username", "account__number", "account__name"]
@@ -325,7 +328,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = [
         "effective_at",
         "account",
@@ -389,7 +392,7 @@ class ScheduledStatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(AccountAudit)
-class AccountAuditAdmin(ReadOnlyAdmin):
+class AccountAuditAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = ["at", "account", "field", "old_value", "new_value", "actor_kind", "actor_user"]
     list_filter = ["field", "actor_kind"]
     search_fields = ["account__number", "account__name"]
@@ -397,7 +400,7 @@ class AccountAuditAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UnlockAttempt)
-class UnlockAttemptAdmin(ReadOnlyAdmin):
+class UnlockAttemptAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = ["at", "user", "account", "allowed", "next_payment_date", "actor_user"]
     list_filter = ["allowed"]
     search_fields = ["user__username", "account__number", "message"]
@@ -426,7 +429,7 @@ class ScheduleForm(forms.ModelForm):
 
 
 @admin.register(ScheduledStatusChange)
-class ScheduledStatusChangeAdmin(admin.ModelAdmin):
+class ScheduledStatusChangeAdmin(LargeListAdmin, admin.ModelAdmin):
     form = ScheduleForm
     list_display = ["effective_on", "account", "status_type", "reason", "state", "author", "ran_at"]
     list_filter = ["state", "effective_on"]
@@ -476,7 +479,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdmin):
+class OutboxEventAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "event_type", "subject", "fanned_out_at"]
     list_filter = ["event_type"]
     search_fields = ["subject", "uuid"]
@@ -484,7 +487,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(LargeListAdmin, ReadOnlyAdmin):
     """The delivery log (R-X6)."""
 
     list_display = [

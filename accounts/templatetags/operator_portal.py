@@ -5,6 +5,7 @@ from django import template
 from django.urls import reverse
 
 from accounts.selectors import account_statistics as statistics_rows
+from accounts.selectors import statistics_max_age as max_age
 from subscriptions.models import Subscription
 
 register = template.Library()
@@ -21,6 +22,12 @@ def account_statistics() -> list[dict]:
         }
         for row in statistics_rows()
     ]
+
+
+@register.simple_tag
+def statistics_max_age() -> int:
+    """How old the counts may be (seconds; 0 when they are counted on every page load)."""
+    return max_age()
 
 
 @register.simple_tag
