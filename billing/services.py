@@ -173,16 +173,21 @@ def _set_balance(account: Account, new_balance: Decimal, now: datetime) -> None:
 def _settle_invoices(account: Account, now: datetime) -> None:
     """Debt is carried by the newest invoices: older ones are paid first (FIFO)."""
     debt = max(Decimal("0"), -account.balance)
+    carrying = []
     for invoice in account.invoices.order_by("-due_date", "-id"):
+        if debt == 0:
+            break
         outstanding = min(invoice.amount, debt)
         debt -= outstanding
-        if outstanding == invoice.outstanding:
-            if debt == 0 and outstanding == 0:
-                break  # this and every older invoice are already paid
-            continue
-        invoice.outstanding = outstanding
-        invoice.paid_at = now if outstanding == 0 else None
-        invoice.save(update_fields=["outstanding", "paid_at"])
+        carrying.append(invoice.pk)
+        if outstanding != invoice.outstanding:
+            invoice.outstanding, invoice.paid_at = outstanding, None
+            invoice.save(update_fields=["outstanding", "paid_at"])
+    # Every other invoice is paid — including a backdated one older than a paid invoice, which
+    # an early exit at the first paid invoice used to leave unpaid (and dunning then acted on).
+    account.invoices.exclude(pk__in=carrying).filter(outstanding__gt=0).update(
+        outstanding=0, paid_at=now
+    )
 
 
 def evaluate_credit(
