@@ -51,7 +51,13 @@ def issue_service_api_key(name: str, *, actor: Any) -> tuple[ServiceApiKey, str]
 
 def authenticate(raw: str | None) -> ServiceApiKey | None:
     """The active key `raw` is, or None; marks it used (at most once a minute)."""
-    if not raw or not raw.startswith(KEY_PREFIX) or "." not in raw or len(raw) > 200:
+    if (
+        not raw
+        or not raw.startswith(KEY_PREFIX)
+        or "." not in raw
+        or len(raw) > 200
+        or "\x00" in raw
+    ):
         return None
     prefix = raw[len(KEY_PREFIX) :].split(".", 1)[0]
     row = ServiceApiKey.objects.filter(prefix=prefix, is_active=True).first()

@@ -67,6 +67,8 @@ def api(method: str):
 
 def is_entitled(number: str) -> tuple[bool, int | None]:
     """(may the account use services now, its pk); an unknown account may not."""
+    if "\x00" in number:  # PostgreSQL text cannot hold NUL: no account has such a number
+        return False, None
     row = (
         Account.objects.filter(number=number)
         .values_list("pk", "status_type__backend_status")
@@ -103,11 +105,18 @@ def parse_usage(body: bytes) -> tuple[dict | None, str]:
     if "amount" not in data:
         return None, MSG_AMOUNT_MISSING
     description = data.get("description", "Usage")
-    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+    if (
+        not isinstance(description, str)
+        or len(description) > MAX_DESCRIPTION
+        or "\x00" in description
+    ):
         return None, MSG_DESCRIPTION
     idem = data.get("idempotency_key")
     if idem is not None and (
-        not isinstance(idem, str) or not idem.strip() or len(idem) > MAX_IDEMPOTENCY_KEY
+        not isinstance(idem, str)
+        or not idem.strip()
+        or len(idem) > MAX_IDEMPOTENCY_KEY
+        or "\x00" in idem
     ):
         return None, MSG_IDEMPOTENCY
     try:

@@ -48,8 +48,8 @@ def member_account(user, number: str) -> Account:
         Account.objects.select_related("status_type", "status_reason")
         .filter(number=str(number), memberships__user=user)
         .first()
-        if getattr(user, "is_authenticated", False)
-        else None
+        if getattr(user, "is_authenticated", False) and "\x00" not in str(number)
+        else None  # PostgreSQL text cannot hold NUL: no account has such a number
     )
     if account is None:
         raise Http404("No such company.")

@@ -48,3 +48,30 @@ def test_r_b1_debt_is_carried_by_the_newest_invoices_whatever_order_they_were_is
     oldest.refresh_from_db()
     assert (oldest.outstanding, newest.outstanding) == (Decimal("0.00"), Decimal("15.00"))
     assert oldest.paid_at is not None and newest.paid_at is None
+
+
+def test_a_nul_byte_in_an_account_number_key_or_field_is_refused_not_a_500(client, operator):
+    """PostgreSQL text cannot hold NUL: a query with one raised DataError, answered as a 500."""
+    import json
+
+    from accounts.api.keys import issue_service_api_key
+    from tests.panel.companies import company_in
+
+    company = company_in(S.ACTIVE, operator)
+    key = issue_service_api_key("nul", actor=operator)[1]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    refused = client.get("/api/v1/accounts/%00/entitlement", **bearer)
+    assert (refused.status_code, refused.json()["allowed"]) == (200, False)
+    assert (
+        client.get(
+            "/api/v1/accounts/1/entitlement", HTTP_AUTHORIZATION="Bearer lsk_\x00.x"
+        ).status_code
+        == 401
+    )
+    usage = f"/api/v1/accounts/{company.number}/usage"
+    for field in ("description", "idempotency_key"):
+        body = json.dumps({"amount": "1.00", field: "a\x00b"})
+        response = client.post(usage, body, content_type="application/json", **bearer)
+        assert response.status_code == 400 and response.json()["error"]
+    client.force_login(company.user)
+    assert client.get("/panel/%00/").status_code == 404
