@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_WORKERS ?= 2
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: run test test-sqlite lint install install-dev smoke clean
+.PHONY: run test test-sqlite lint check-deploy verify-ledger install install-dev smoke clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ test-sqlite: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+## check-deploy: Django's deployment checks on the production settings; any warning fails
+check-deploy: $(VENV)/.installed
+	env -u DJANGO_ALLOW_ASYNC_UNSAFE DJANGO_SETTINGS_MODULE=config.settings.production \
+		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+		DJANGO_ALLOWED_HOSTS=example.com PAYMENT_GATEWAY=billing.gateway.TestGateway \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+## verify-ledger: balances, invoices, statuses and history of the database in DATABASE_URL
+verify-ledger: $(VENV)/.installed
+	$(PY) manage.py verify_ledger
 
 clean:
 	rm -rf var/ $(VENV)
