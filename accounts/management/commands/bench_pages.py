@@ -1,0 +1,259 @@
+"""Issue 8, parts 3–4: time the operator portal's pages and the control panel at scale.
+
+    psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE lifecycle_pages'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages \\
+        python manage.py bench_pages --accounts 1000000 --reset --write
+
+It generates the sweep benchmark's data set (accounts/management/bench/data.py), vacuums and
+analyses it (what autovacuum does to a table at rest), creates an operator (superuser) and a
+customer member of one Active account, then measures p50/p95 of each admin page and the
+dashboard in this process with django.test.Client (warm-up excluded), and finally the dashboard
+and the entitlement endpoint under a bounded load test against gunicorn on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from datetime import time as clock
+from pathlib import Path
+from shutil import which
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.actors import Actor
+from accounts.api.keys import issue_service_api_key
+from accounts.management.bench import data, load, pages
+from accounts.models import Account, ServiceApiKey
+
+MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
+WARMUP_SECONDS = 3
+TARGETS = {
+    "Admin account list": 150,
+    "Account overview": 100,
+    "Control-panel dashboard": 50,
+}
+
+
+class Command(BaseCommand):
+    help = "Benchmark the admin's account pages and the control panel (PostgreSQL only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--accounts", type=int, default=1_000_000)
+        parser.add_argument(
+            "--reset", action="store_true", help="empty the account tables first (if any exist)"
+        )
+        parser.add_argument("--runs", type=int, default=50, help="timed requests per page")
+        parser.add_argument("--warmup", type=int, default=10, help="untimed requests per page")
+        parser.add_argument("--seconds", type=int, default=15, help="per load run; at most 20")
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+        parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+        parser.add_argument("--write", action="store_true", help="write the table into --output")
+        parser.add_argument(
+            "--output",
+            type=Path,
+            default=Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md",
+            help="the Markdown file whose bench_pages section --write replaces",
+        )
+
+    def handle(self, *args, **opts):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "bench_pages needs PostgreSQL (a million accounts, EXPLAIN estimates, gunicorn "
+                "workers): set DATABASE_URL to a bench database, e.g. "
+                "postgres://postgres@127.0.0.1:5432/lifecycle_pages."
+            )
+        if opts["accounts"] < 100 or opts["runs"] < 2 or opts["warmup"] < 0:
+            raise CommandError("--accounts must be at least 100, --runs at least 2.")
+        seconds = max(1, min(opts["seconds"], load.MAX_SECONDS))
+        settings.DEBUG = False  # no query log
+        if Account.objects.exists():
+            if not opts["reset"]:
+                raise CommandError(
+                    "This database has accounts; use a bench database, or --reset to empty it."
+                )
+            data.reset()
+        result = {"accounts": opts["accounts"], "cpus": os.cpu_count()}
+        result["counts"], result["generated_s"] = self.generate(opts["accounts"])
+        operator, customer, account = pages.people()
+        result["load_before"] = os.getloadavg()
+        self.say(f"Load average before the timings: {fmt_load(result['load_before'])}")
+        result["pages"] = pages.in_process(
+            operator, customer, account, runs=opts["runs"], warmup=opts["warmup"]
+        )
+        self.say(page_table(result["pages"]))
+        result["load"] = self.load_test(customer, account, opts, seconds)
+        result["load_after"] = os.getloadavg()
+        self.say(load_table(result["load"]))
+        self.say(f"Load average after: {fmt_load(result['load_after'])}")
+        if opts["write"]:
+            write_section(opts["output"], render(result))
+            self.say(f"Wrote {opts['output']}")
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def generate(self, accounts: int) -> tuple[dict, float]:
+        today = timezone.localdate()
+        now = timezone.make_aware(datetime.combine(today, clock(12)))
+        self.say(f"Generating {accounts:,} accounts …")
+        started = timezone.now()
+        counts = data.generate(accounts, today, now)
+        with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+            cursor.execute("VACUUM (ANALYZE) " + ", ".join(data.TABLES))
+        seconds = (timezone.now() - started).total_seconds()
+        self.say(f"  {counts} in {seconds:.0f} s (with VACUUM ANALYZE)")
+        return counts, seconds
+
+    def load_test(self, customer, account, opts, seconds) -> dict:
+        client = opts["client"]
+        if client == "auto":
+            client = "wrk" if which("wrk") else "python"
+        session = pages.client_for(customer).cookies[settings.SESSION_COOKIE_NAME].value
+        _row, key = issue_service_api_key(
+            f"bench-pages-{os.getpid()}", actor=Actor.system("bench_pages")
+        )
+        run = load.run_wrk if client == "wrk" else load.run_python
+        port = load.free_port()
+        gunicorn = load.start_gunicorn(port, opts["workers"])
+        try:
+            results = []
+            for label, path, headers, high in self.load_targets(account, session, key):
+                check(port, path, headers, label)
+                # Untimed: every worker loads its templates and opens its database connection.
+                run(label, port, path, headers, opts["connections"], WARMUP_SECONDS, high)
+                results.append(run(label, port, path, headers, opts["connections"], seconds, high))
+        finally:
+            load.stop(gunicorn)
+            ServiceApiKey.objects.filter(name__startswith="bench-pages-").delete()
+        return {
+            "client": client,
+            "wrk": load.wrk_version() if client == "wrk" else "",
+            "workers": opts["workers"],
+            "connections": opts["connections"],
+            "seconds": seconds,
+            "results": results,
+        }
+
+    @staticmethod
+    def load_targets(account, session, key) -> list[tuple[str, str, dict, int | None]]:
+        """(label, path, headers, highest account id for a random number per request)."""
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+        bearer = {"Authorization": f"Bearer {key}"}
+        entitlement = "/api/v1/accounts/{number}/entitlement"
+        high = Account.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return [
+            (
+                "Control-panel dashboard",
+                reverse("panel:dashboard", args=[account.number]),
+                cookie,
+                None,
+            ),
+            (
+                "Entitlement, one Active account",
+                entitlement.format(number=account.number),
+                bearer,
+                None,
+            ),
+            ("Entitlement, a random account per request", entitlement, bearer, high),
+        ]
+
+
+def check(port: int, path: str, headers: dict, label: str) -> None:
+    """One request before the run: a redirect to the login page would be timed as a success."""
+    status, body = load.fetch(port, path.replace("{number}", "0000000001"), headers)
+    if status != 200:
+        raise CommandError(f"{label}: GET {path} answered {status}: {body[:300]}")
+
+
+def fmt_load(avg) -> str:
+    return " / ".join(f"{x:.2f}" for x in avg) + " (1 / 5 / 15 min)"
+
+
+def page_table(timings: list[pages.Timing]) -> str:
+    lines = [
+        "| page | requests | p50 | p95 | target (p95) | queries per request |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for t in timings:
+        target = TARGETS.get(t.page)
+        verdict = f"≤ {target} ms {'✓' if t.p95 <= target else '✗'}" if target else "–"
+        lines.append(
+            f"| {t.page} (`{t.url}`) | {len(t.runs)} | {t.p50:.1f} ms | {t.p95:.1f} ms | "
+            f"{verdict} | {t.queries} |"
+        )
+    return "\n".join(lines)
+
+
+def load_table(run: dict) -> str:
+    lines = [
+        "| endpoint | requests | requests/s | p50 | p95 | p99 | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in run["results"]:
+        lines.append(
+            f"| {r.label} | {r.requests:,} | {r.rate:.0f} | {r.p50:.1f} ms | {r.p95:.1f} ms | "
+            f"{r.p99:.1f} ms | {r.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def render(r: dict) -> str:
+    load_run = r["load"]
+    client = load_run["wrk"] or "a Python thread-pool client"
+    c = r["counts"]
+    return f"""{MARK_START}
+## Admin pages and control panel at {r["accounts"]:,} accounts
+
+Command (PostgreSQL 15 on this machine, {r["cpus"]} cores shared with other work; one run, all
+numbers from it):
+
+    psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE lifecycle_pages'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages .venv/bin/python manage.py \\
+        bench_pages --accounts {r["accounts"]} --reset --write
+
+Data set (`accounts/management/bench/data.py`, {r["generated_s"]:.0f} s to generate, vacuum and
+analyse): {c["accounts_account"]:,} accounts, {c["subscriptions_subscription"]:,} subscriptions,
+{c["billing_invoice"]:,} invoices, {c["billing_ledgerentry"]:,} ledger entries. An operator
+(superuser) and a customer, member of one Active account.
+
+### Pages in one process (django.test.Client, {len(r["pages"][0].runs)} timed requests per page after a warm-up)
+
+Load average before: {fmt_load(r["load_before"])}.
+
+{page_table(r["pages"])}
+
+The status filter cycles through Credit hold, Suspended and Cancelled; the searches use a
+different random account number / name fragment ("account 4242") on each request; the overview
+is a different account (of every status) on each request. "Counted" clears the cache before each
+request, so Account Statistics run their GROUP BY every time; "cached" is the normal case (counts
+at most `ACCOUNT_STATISTICS_MAX_AGE` = 60 s old).
+
+### Load test: gunicorn on 127.0.0.1 ({load_run["workers"]} sync workers, production settings), {client}, {load_run["connections"]} connections, {load_run["seconds"]} s per run
+
+{load_table(load_run)}
+
+Load average after: {fmt_load(r["load_after"])}. The load generator, gunicorn and PostgreSQL
+share the same {r["cpus"]} cores, so requests/s is a floor; latency includes the wait for a free
+worker.
+{MARK_END}"""
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the bench_pages section of `path` (or append it), keeping everything else."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text() if path.exists() else "# Performance\n"
+    if MARK_START in text and MARK_END in text:
+        head, rest = text.split(MARK_START, 1)
+        text = head + section + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
