@@ -56,31 +56,163 @@ def change_statuses(
         groups[key].append(
             Move(move.account, target, move.note, move.effective_at, move.requested_at)
         )
-    rows = []
+    accepted = []
+    for (_from, _to, rule_id, effective), group in groups.items():
+        current, target = group[0].account.status_type, group[0].to_type
+        try:
+            next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
+            reason_obj = get_reason(reason, target.backend_status)
+        except AccountsError as exc:
+            if refused is None:
+                raise
+            refused.extend((move, exc.message) for move in group)
+            continue
+        accepted.extend((move, current, reason_obj, rule_id, effective) for move in group)
+    if not accepted:
+        return {}
     with transaction.atomic():
-        for (from_id, _to, rule_id, effective), group in groups.items():
-            current, target = group[0].account.status_type, group[0].to_type
-            group_actor = Actor(actor.kind, actor.user, rule_id)
-            try:
-                next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
-                reason_obj = get_reason(reason, target.backend_status)
-            except AccountsError as exc:
-                if refused is None:
-                    raise
-                refused.extend((move, exc.message) for move in group)
-                continue
-            ids = [move.account.pk for move in group]
-            if _set_status(ids, from_id, target, reason_obj, effective) != len(ids):
-                raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
-            for move in group:
-                rows.append(_history_row(move, current, reason_obj, group_actor, now, effective))
-                move.account.status_type, move.account.status_reason = target, reason_obj
-                move.account.status_changed_at = effective
-        changes = _insert_history(rows)
-        if changes:
-            events.record_status_changes(changes)
-            lifecycle.notify(changes)
+        if connection.vendor == "postgresql":
+            changes = _apply_sql(accepted, actor, now)
+        else:
+            changes = _apply_orm(accepted, actor, now)
+        for move, _current, reason_obj, _rule, effective in accepted:
+            move.account.status_type, move.account.status_reason = move.to_type, reason_obj
+            move.account.status_changed_at = effective
+        lifecycle.notify(changes)
     return {change.account_id: change for change in changes}
+
+
+def _apply_orm(accepted, actor: Actor, now: datetime) -> list[StatusChange]:
+    """Any database: a conditional UPDATE per group, one history insert, one outbox insert."""
+    by_group: dict[tuple, list] = defaultdict(list)
+    for item in accepted:
+        move, current, reason_obj, rule_id, effective = item
+        by_group[(current.pk, move.to_type.pk, rule_id, effective)].append(item)
+    rows = []
+    for (from_id, _to, rule_id, effective), items in by_group.items():
+        ids = [item[0].account.pk for item in items]
+        target, reason_obj = items[0][0].to_type, items[0][2]
+        if _set_status(ids, from_id, target, reason_obj, effective) != len(ids):
+            raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
+        group_actor = Actor(actor.kind, actor.user, rule_id)
+        rows.extend(
+            _history_row(move, current, reason_obj, group_actor, now, effective)
+            for move, current, _r, _rule, _e in items
+        )
+    changes = _insert_history(rows)
+    events.record_status_changes(changes)
+    return changes
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A history row written by SQL, as status listeners read it (a StatusChange has the same
+    attributes): no model instance per row on the sweeps' hot path."""
+
+    pk: int
+    account_id: int
+    from_backend_status: str
+    to_backend_status: str
+    effective_at: datetime
+
+    @property
+    def account(self) -> Account:
+        return Account.objects.select_related("status_type").get(pk=self.account_id)
+
+
+# One statement: conditional update, history rows, outbox events (the payload of
+# events.record_status_changes, built by the database; tests/accounts/test_bulk.py compares them).
+APPLY = """
+WITH input AS (
+  SELECT * FROM unnest(%(ids)s::bigint[], %(from_types)s::bigint[], %(to_types)s::bigint[],
+                       %(rules)s::text[], %(effective)s::timestamptz[], %(requested)s::timestamptz[],
+                       %(notes)s::text[])
+           AS u(id, from_type, to_type, rule_id, effective, requested, note)
+), moved AS (
+  UPDATE accounts_account a
+     SET status_type_id = i.to_type, status_reason_id = %(reason)s::bigint,
+         status_changed_at = i.effective
+    FROM input i WHERE a.id = i.id AND a.status_type_id = i.from_type
+  RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
+            i.note
+), hist AS (
+  INSERT INTO accounts_statuschange (account_id, from_type_id, to_type_id, from_backend_status,
+    to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
+    note)
+  SELECT m.id, m.from_type, m.to_type, ft.backend_status, tt.backend_status, %(reason)s::bigint,
+         %(kind)s::text, %(user)s::integer, m.rule_id, m.requested, m.effective, m.note
+    FROM moved m
+    JOIN accounts_accountstatustype ft ON ft.id = m.from_type
+    JOIN accounts_accountstatustype tt ON tt.id = m.to_type
+  RETURNING id, account_id, from_type_id, to_type_id, from_backend_status, to_backend_status,
+            rule_id, requested_at, effective_at
+), outbox AS (
+  INSERT INTO accounts_outboxevent (uuid, event_type, subject, account_id, payload, created_at)
+  SELECT gen_random_uuid(), %(event_type)s::text, 'account:' || m.number, m.id,
+         jsonb_build_object(
+           'account', jsonb_build_object('id', m.id, 'number', m.number, 'name', m.name),
+           'from', jsonb_build_object('type', ft.name, 'backend_status', h.from_backend_status),
+           'to', jsonb_build_object('type', tt.name, 'backend_status', h.to_backend_status),
+           'reason', %(reason_name)s::text,
+           'actor', jsonb_build_object('kind', %(kind)s::text, 'user', %(username)s::text,
+                                       'rule_id', h.rule_id),
+           'status_change_id', h.id,
+           'requested_at', {json_time}, 'effective_at', {json_effective}),
+         %(now)s::timestamptz
+    FROM hist h
+    JOIN moved m ON m.id = h.account_id
+    JOIN accounts_accountstatustype ft ON ft.id = h.from_type_id
+    JOIN accounts_accountstatustype tt ON tt.id = h.to_type_id
+  RETURNING 1
+)
+SELECT h.id, h.account_id, h.from_backend_status, h.to_backend_status, h.effective_at,
+       (SELECT count(*) FROM outbox)
+  FROM hist h
+"""
+
+
+def json_time(column: str) -> str:
+    """A timestamp as DjangoJSONEncoder writes it: UTC, milliseconds only when not zero, "Z"."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"CASE WHEN date_part('microseconds', {column})::bigint %% 1000000 = 0 "
+        f'THEN to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') '
+        f'ELSE to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\') END'
+    )
+
+
+APPLY_SQL = APPLY.format(
+    json_time=json_time("h.requested_at"), json_effective=json_time("h.effective_at")
+)
+
+
+def _apply_sql(accepted, actor: Actor, now: datetime) -> list[ChangeRecord]:
+    """PostgreSQL: every accepted move in one statement; a row that moved meanwhile is an error."""
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    reason_obj = accepted[0][2]
+    params = {
+        "ids": [m.account.pk for m, *_ in accepted],
+        "from_types": [c.pk for _, c, *_ in accepted],
+        "to_types": [m.to_type.pk for m, *_ in accepted],
+        "rules": [rule for *_, rule, _ in accepted],
+        "effective": [eff for *_, eff in accepted],
+        "requested": [m.requested_at or now for m, *_ in accepted],
+        "notes": [m.note for m, *_ in accepted],
+        "reason": reason_obj.pk,
+        "reason_name": reason_obj.name,
+        "kind": actor.kind,
+        "user": user.pk if user else None,
+        "username": user.get_username() if user else None,
+        "event_type": events.ACCOUNT_STATUS_CHANGED,
+        "now": now,
+    }
+    with sqlbulk.server_cursor() as cursor:
+        cursor.execute(APPLY_SQL, params)
+        rows = cursor.fetchall()
+    if len(rows) != len(accepted):
+        raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
+    events.after_bulk_emit()
+    return [ChangeRecord(pk, account_id, frm, to, eff) for pk, account_id, frm, to, eff, _ in rows]
 
 
 def _set_status(ids, from_id, target, reason, effective) -> int:

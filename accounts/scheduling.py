@@ -210,7 +210,7 @@ def _apply_group(group: list[ScheduledStatusChange]) -> None:
         elif change is None:
             scheduled.state, scheduled.outcome = State.APPLIED, str(MSG_ALREADY_THERE)
         else:
-            scheduled.state, scheduled.status_change = State.APPLIED, change
+            scheduled.state, scheduled.status_change_id = State.APPLIED, change.pk
             scheduled.outcome = str(
-                MSG_APPLIED.format(from_type=before[scheduled.pk], to_type=change.to_type)
+                MSG_APPLIED.format(from_type=before[scheduled.pk], to_type=scheduled.status_type)
             )

@@ -1,6 +1,7 @@
 """One sweep at a time: a PostgreSQL advisory lock, or a file lock on SQLite (STYLE: Celery safety)."""
 
 import fcntl
+import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,12 @@ def single_flight(name: str) -> Iterator[bool]:
         return
     lock_dir = Path(settings.VAR_DIR) / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{name}.lock", "w") as handle:
+    # One lock per database file; an in-memory database belongs to this process alone.
+    database = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():
+        database += f"-{os.getpid()}"
+    key = f"{name}-{zlib.crc32(database.encode()):08x}"
+    with open(lock_dir / f"{key}.lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -7,13 +7,13 @@ the two agree. Everything else (releases, R-G1 locks) takes the Python path in s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounts import events, lifecycle, sqlbulk
-from accounts.models import Account, BackendStatus, StatusReason
+from accounts.bulk import ChangeRecord
+from accounts.models import BackendStatus, StatusReason
 
 from .decisions import REASON_HOLD, Policies
 
@@ -74,21 +74,6 @@ WITH cand AS (
 SELECT h.id, h.account_id, m.old_status, (SELECT count(*) FROM outbox)
   FROM hist h JOIN moved m ON m.id = h.account_id
 """
-
-
-@dataclass(frozen=True)
-class ChangeRecord:
-    """What status listeners read of a change the SQL path wrote (a StatusChange has the same)."""
-
-    pk: int
-    account_id: int
-    from_backend_status: str
-    to_backend_status: str
-    effective_at: datetime
-
-    @property
-    def account(self) -> Account:
-        return Account.objects.select_related("status_type").get(pk=self.account_id)
 
 
 def hold(ids: list[int], now: datetime, policies: Policies) -> list[int]:

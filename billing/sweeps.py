@@ -73,18 +73,21 @@ def _credit_candidates(now: datetime):
     """Active accounts money no longer covers (R-CH1 a, or b: negative longer than P — the same
     test as credit.should_hold, in SQL), and held ones it covers again (each re-checked in
     Python by decisions.decide under its row lock)."""
-    allowed = ExpressionWrapper(
-        F("allowed_negative_days") * timedelta(days=1), output_field=DurationField()
+    negative_too_long = Q(
+        balance__lt=0, negative_since__isnull=False, allowed_negative_days__isnull=False
     )
-    negative_too_long = Q(balance__lt=0, negative_since__isnull=False) & (
-        Q(allowed_negative_days=0) | Q(negative_since__lt=Value(now) - allowed)
-    )
+    if connection.vendor == "postgresql":  # exact; elsewhere Python decides the rest
+        allowed = ExpressionWrapper(
+            F("allowed_negative_days") * timedelta(days=1), output_field=DurationField()
+        )
+        negative_too_long &= Q(allowed_negative_days=0) | Q(negative_since__lt=Value(now) - allowed)
     may_hold = Q(status_type__backend_status=BackendStatus.ACTIVE) & (
         Q(balance__lt=F("financial_blocking_threshold")) | negative_too_long
     )
-    may_release = Q(
-        status_type__backend_status__in=(BackendStatus.CREDIT_HOLD, BackendStatus.SUSPENDED)
-    ) & Q(balance__gte=F("financial_blocking_threshold"))
+    may_release = (
+        Q(status_type__backend_status=BackendStatus.CREDIT_HOLD)
+        | Q(status_type__backend_status=BackendStatus.SUSPENDED, status_reason__is_financial=True)
+    ) & Q(balance__gte=F("financial_blocking_threshold"))  # R-X1: only what money caused
     return Account.objects.filter(may_hold | may_release)
 
 
