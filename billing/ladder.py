@@ -116,14 +116,14 @@ def plan_for(account, state, steps, anchor, today) -> StepPlan | None:
     )
 
 
-def apply_dunning(account: Account, today: date) -> list[DunningEvent]:
+def apply_dunning(account: Account, today: date) -> list[StepRecord]:
     """One locked account (postings, tests): the same path as a sweep batch of one."""
     return apply_dunning_batch([account], today)
 
 
 def apply_dunning_batch(
     accounts: list[Account], today: date, ladders: Ladders | None = None
-) -> list[DunningEvent]:
+) -> list[StepRecord]:
     """Move each locked account straight to the step its dates call for, recording every passed
     step once with its fee and notice (R-X3); returns the events written (none on a rerun)."""
     ladders = ladders or Ladders(Policies())
@@ -193,48 +193,56 @@ def _move(plans: list[StepPlan]) -> list[StepPlan]:
     return allowed
 
 
-def _record_steps(plans: list[StepPlan], today: date) -> list[DunningEvent]:
-    wanted = [(p.account, step, p.anchor, day) for p in plans for step, day in p.passed]
+@dataclass(frozen=True)
+class StepRecord:
+    """A DunningEvent just written (no model instance per row on the sweep's hot path)."""
+
+    pk: int
+    account_id: int
+    step_id: int
+
+
+EVENT_FIELDS = ["account", "step", "anchor", "due_on", "applied_on", "notice_sent", "created_at"]
+
+
+def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
     existing = set(
         DunningEvent.objects.filter(account_id__in=[p.account.pk for p in plans]).values_list(
             "account_id", "anchor", "step_id"
         )
     )
-    events = [
-        DunningEvent(
-            account=account,
-            step=step,
-            anchor=anchor,
-            due_on=day,
-            applied_on=today,
-            notice_sent=False,
-        )
-        for account, step, anchor, day in wanted
-        if (account.pk, anchor, step.pk) not in existing
-    ]
-    fields = ["account", "step", "anchor", "due_on", "applied_on", "notice_sent", "created_at"]
     now = timezone.now()
-    for event in events:
-        event.created_at = now
+    wanted = [
+        (p.account, step, p.anchor, day)
+        for p in plans
+        for step, day in p.passed
+        if (p.account.pk, p.anchor, step.pk) not in existing
+    ]
     ids = sqlbulk.insert_rows(
-        DunningEvent, fields, [tuple(getattr(e, f) for f in fields) for e in events]
+        DunningEvent,
+        EVENT_FIELDS,
+        [
+            (account.pk, step.pk, anchor, day, today, False, now)
+            for account, step, anchor, day in wanted
+        ],
     )
-    for event, pk in zip(events, ids, strict=True):
-        event.pk = event.id = pk
-    with_fee = [e for e in events if e.step.fee > 0]
-    for event in with_fee:
-        event.fee_entry = post_fee(
-            event.account,
-            event.step.fee,
-            description=f"Dunning fee: {event.step.notice or event.step.status_type.name}",
-            actor=Actor.system(event.step.rule_id or "R-X3"),
-            idempotency_key=f"dunning-{event.step.pk}-{event.anchor}",
-        )
-    sqlbulk.update_rows(DunningEvent, ["fee_entry"], [(e.pk, e.fee_entry) for e in with_fee])
-    noticed = [e.pk for e in events if e.step.notice]
+    for pk, (account, step, anchor, _day) in zip(ids, wanted, strict=True):
+        if step.fee > 0:
+            fee = post_fee(
+                account,
+                step.fee,
+                description=f"Dunning fee: {step.notice or step.status_type.name}",
+                actor=Actor.system(step.rule_id or "R-X3"),
+                idempotency_key=f"dunning-{step.pk}-{anchor}",
+            )
+            DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
+    noticed = [pk for pk, (_a, step, _n, _d) in zip(ids, wanted, strict=True) if step.notice]
     if noticed:
         transaction.on_commit(partial(notices.send_dunning_notices, noticed))
-    return events
+    return [
+        StepRecord(pk, account.pk, step.pk)
+        for pk, (account, step, _n, _d) in zip(ids, wanted, strict=True)
+    ]
 
 
 MSG_NOT_CANCELLED = "Only a cancelled account can be enabled; this one is {status}."

@@ -14,26 +14,31 @@ CONTACT_ROLES = (Membership.Role.OWNER, Membership.Role.BILLING)
 def send_dunning_notices(event_ids: list[int]) -> int:
     """Email each step's notice to the account's contacts once; returns how many were sent.
     Called after the sweep's batch commits, with a fixed number of queries per batch."""
-    events = list(
-        DunningEvent.objects.filter(pk__in=event_ids, notice_sent=False)
-        .select_related("account", "step__status_type")
-        .order_by("pk")
+    pending = dict(
+        DunningEvent.objects.filter(pk__in=event_ids, notice_sent=False).values_list(
+            "pk", "account_id"
+        )
     )
-    if not events:
+    if not pending:
         return 0
     emails: dict[int, list[str]] = {}
-    for membership in Membership.objects.filter(
-        account_id__in={e.account_id for e in events}, role__in=CONTACT_ROLES
-    ).select_related("user"):
-        if membership.user.email:
-            emails.setdefault(membership.account_id, []).append(membership.user.email)
+    for account_id, email in (
+        Membership.objects.filter(account_id__in=set(pending.values()), role__in=CONTACT_ROLES)
+        .exclude(user__email="")
+        .values_list("account_id", "user__email")
+    ):
+        emails.setdefault(account_id, []).append(email)
     sent = 0
-    for event in events:
-        recipients = sorted(set(emails.get(event.account_id, [])))
-        if recipients:
-            _send(event, recipients)
+    if emails:  # only accounts with someone to tell get their events loaded and rendered
+        to_send = [pk for pk, account_id in pending.items() if account_id in emails]
+        for event in (
+            DunningEvent.objects.filter(pk__in=to_send)
+            .select_related("account", "step__status_type")
+            .order_by("pk")
+        ):
+            _send(event, sorted(set(emails[event.account_id])))
             sent += 1
-    DunningEvent.objects.filter(pk__in=[e.pk for e in events]).update(notice_sent=True)
+    DunningEvent.objects.filter(pk__in=list(pending)).update(notice_sent=True)
     return sent
 
 
