@@ -3,6 +3,8 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
 
@@ -39,7 +41,7 @@ class DunningPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """Read-only: the ledger is append-only (R-B1); corrections are reversing entries."""
 
     list_display = [
@@ -57,18 +59,9 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ["account__number", "account__name", "description", "idempotency_key"]
     list_select_related = ["account", "actor_user"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
         "account",
@@ -81,15 +74,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_filter = ["billing_date"]
     search_fields = ["number", "account__number", "account__name"]
     list_select_related = ["account"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecurringCharge)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.admin_gear import GearAction, GearMenuMixin
 from accounts.errors import AccountsError
 
@@ -139,16 +140,7 @@ class SubscriptionAdmin(GearMenuMixin, admin.ModelAdmin):
 
 
 @admin.register(SubscriptionChange)
-class SubscriptionChangeAdmin(admin.ModelAdmin):
+class SubscriptionChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "subscription", "action", "from_status", "to_status")
     list_display += ("actor_kind", "rule_id")
     list_filter = ("action", "to_status", "actor_kind")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
