@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import services, sqlbulk
 from .actors import Actor, as_actor
 from .errors import AccountsError, InvalidSchedule
 from .models import Account, AccountStatusType, ActorKind, ScheduledStatusChange, StatusReason
@@ -185,8 +185,10 @@ def _apply_batch(claimed: list[ScheduledStatusChange]) -> None:
                 _apply(scheduled)
     for scheduled in later:
         _apply(scheduled)
-    ScheduledStatusChange.objects.bulk_update(
-        first, ["state", "outcome", "status_change", "ran_at"]
+    sqlbulk.update_rows(
+        ScheduledStatusChange,
+        ["state", "outcome", "status_change", "ran_at"],
+        [(s.pk, s.state, s.outcome, s.status_change_id, s.ran_at) for s in first],
     )
 
 
