@@ -134,12 +134,12 @@ WITH input AS (
          status_changed_at = i.effective
     FROM input i WHERE a.id = i.id AND a.status_type_id = i.from_type
   RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
-            i.note
+            i.note, nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid
 ), hist AS (
-  INSERT INTO accounts_statuschange (account_id, from_type_id, to_type_id, from_backend_status,
+  INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
     note)
-  SELECT m.id, m.from_type, m.to_type, ft.backend_status, tt.backend_status, %(reason)s::bigint,
+  SELECT m.hid, m.id, m.from_type, m.to_type, ft.backend_status, tt.backend_status, %(reason)s::bigint,
          %(kind)s::text, %(user)s::integer, m.rule_id, m.requested, m.effective, m.note
     FROM moved m
     JOIN accounts_accountstatustype ft ON ft.id = m.from_type
@@ -151,23 +151,24 @@ WITH input AS (
   SELECT gen_random_uuid(), %(event_type)s::text, 'account:' || m.number, m.id,
          jsonb_build_object(
            'account', jsonb_build_object('id', m.id, 'number', m.number, 'name', m.name),
-           'from', jsonb_build_object('type', ft.name, 'backend_status', h.from_backend_status),
-           'to', jsonb_build_object('type', tt.name, 'backend_status', h.to_backend_status),
+           'from', jsonb_build_object('type', ft.name, 'backend_status', ft.backend_status),
+           'to', jsonb_build_object('type', tt.name, 'backend_status', tt.backend_status),
            'reason', %(reason_name)s::text,
            'actor', jsonb_build_object('kind', %(kind)s::text, 'user', %(username)s::text,
-                                       'rule_id', h.rule_id),
-           'status_change_id', h.id,
+                                       'rule_id', m.rule_id),
+           'status_change_id', m.hid,
            'requested_at', {json_time}, 'effective_at', {json_effective}),
          %(now)s::timestamptz
-    FROM hist h
-    JOIN moved m ON m.id = h.account_id
-    JOIN accounts_accountstatustype ft ON ft.id = h.from_type_id
-    JOIN accounts_accountstatustype tt ON tt.id = h.to_type_id
+    FROM moved m
+    JOIN accounts_accountstatustype ft ON ft.id = m.from_type
+    JOIN accounts_accountstatustype tt ON tt.id = m.to_type
   RETURNING 1
 )
-SELECT h.id, h.account_id, h.from_backend_status, h.to_backend_status, h.effective_at,
-       (SELECT count(*) FROM outbox)
-  FROM hist h
+SELECT m.hid, m.id, ft.backend_status, tt.backend_status, m.effective,
+       (SELECT count(*) FROM outbox) + (SELECT count(*) FROM hist)
+  FROM moved m
+  JOIN accounts_accountstatustype ft ON ft.id = m.from_type
+  JOIN accounts_accountstatustype tt ON tt.id = m.to_type
 """
 
 
@@ -182,7 +183,7 @@ def json_time(column: str) -> str:
 
 
 APPLY_SQL = APPLY.format(
-    json_time=json_time("h.requested_at"), json_effective=json_time("h.effective_at")
+    json_time=json_time("m.requested"), json_effective=json_time("m.effective")
 )
 
 

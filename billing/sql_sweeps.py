@@ -47,12 +47,13 @@ WITH cand AS (
      SET status_type_id = %(hold)s::bigint, status_reason_id = %(reason)s::bigint, status_changed_at = %(now)s::timestamptz
     FROM cand WHERE a.id = cand.id
   RETURNING a.id, a.number, a.name, a.balance, a.financial_blocking_threshold, a.negative_since,
-            a.allowed_negative_days, cand.old_type, cand.old_status, cand.old_name
+            a.allowed_negative_days, cand.old_type, cand.old_status, cand.old_name,
+            nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid
 ), hist AS (
-  INSERT INTO accounts_statuschange (account_id, from_type_id, to_type_id, from_backend_status,
+  INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
     note)
-  SELECT m.id, m.old_type, %(hold)s::bigint, m.old_status, 'credit_hold', %(reason)s::bigint, 'system', NULL,
+  SELECT m.hid, m.id, m.old_type, %(hold)s::bigint, m.old_status, 'credit_hold', %(reason)s::bigint, 'system', NULL,
          'R-CH1', %(now)s::timestamptz, %(now)s::timestamptz, {HOLD_NOTE}
     FROM moved m
   RETURNING id, account_id
@@ -65,14 +66,14 @@ WITH cand AS (
            'to', jsonb_build_object('type', %(hold_name)s::text, 'backend_status', 'credit_hold'),
            'reason', %(reason_name)s::text,
            'actor', jsonb_build_object('kind', 'system', 'user', NULL, 'rule_id', 'R-CH1'),
-           'status_change_id', h.id,
+           'status_change_id', m.hid,
            'requested_at', %(now_json)s::text, 'effective_at', %(now_json)s::text),
          %(now)s::timestamptz
-    FROM hist h JOIN moved m ON m.id = h.account_id
+    FROM moved m
   RETURNING 1
 )
-SELECT h.id, h.account_id, m.old_status, (SELECT count(*) FROM outbox)
-  FROM hist h JOIN moved m ON m.id = h.account_id
+SELECT m.hid, m.id, m.old_status, (SELECT count(*) FROM outbox), (SELECT count(*) FROM hist)
+  FROM moved m
 """
 
 
@@ -97,7 +98,7 @@ def hold(ids: list[int], now: datetime, policies: Policies) -> list[int]:
         rows = cursor.fetchall()
     changes = [
         ChangeRecord(pk, account_id, old, BackendStatus.CREDIT_HOLD, now)
-        for pk, account_id, old, _ in rows
+        for pk, account_id, old, _, _ in rows
     ]
     if changes:
         events.after_bulk_emit()

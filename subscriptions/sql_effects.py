@@ -42,11 +42,12 @@ WITH subs AS (
     FROM subs WHERE s.id = subs.id
   RETURNING s.id, s.account_id, subs.old, s.status AS new, subs.name, subs.service,
             CASE WHEN subs.on_credit_hold = '{APPROVE}' THEN '{Action.HOLD_FOR_APPROVAL}'
-                 ELSE '{Action.HOLD_STOP}' END AS action
+                 ELSE '{Action.HOLD_STOP}' END AS action,
+            nextval(pg_get_serial_sequence('subscriptions_subscriptionchange', 'id')) AS hid
 ), hist AS (
-  INSERT INTO subscriptions_subscriptionchange (subscription_id, action, from_status, to_status,
-    actor_kind, actor_user_id, rule_id, note, created_at)
-  SELECT id, action, old, new, 'system', NULL, 'R-CH7', 'account on credit hold', %(now)s::timestamptz
+  INSERT INTO subscriptions_subscriptionchange (id, subscription_id, action, from_status,
+    to_status, actor_kind, actor_user_id, rule_id, note, created_at)
+  SELECT hid, id, action, old, new, 'system', NULL, 'R-CH7', 'account on credit hold', %(now)s::timestamptz
     FROM upd
   RETURNING id, subscription_id
 )
@@ -56,9 +57,9 @@ SELECT gen_random_uuid(), %(event_type)s::text, 'subscription:' || u.id, u.accou
          'subscription', jsonb_build_object('id', u.id, 'plan', u.name, 'service', u.service),
          'account', jsonb_build_object('id', u.account_id),
          'from', u.old, 'to', u.new, 'action', u.action, 'rule_id', 'R-CH7',
-         'subscription_change_id', h.id),
+         'subscription_change_id', u.hid),
        %(now)s::timestamptz
-  FROM hist h JOIN upd u ON u.id = h.subscription_id
+  FROM upd u
 """
 
 
