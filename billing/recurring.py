@@ -41,7 +41,7 @@ def run_recurring_charges(today: date) -> dict:
     for pk in due_ids:
         with transaction.atomic():
             charge = (
-                RecurringCharge.objects.select_for_update(skip_locked=True)
+                RecurringCharge.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("account__status_type")
                 .filter(pk=pk, next_billing_date__lte=today)
                 .first()

@@ -38,9 +38,13 @@ def today_or(today: date | None) -> date:
 def lock_account(account: Account | int) -> Account:
     pk = account.pk if isinstance(account, Account) else account
     try:
-        return Account.objects.select_for_update().select_related("status_type").get(pk=pk)
+        # No join under FOR UPDATE: a joined row would be locked too, and an account whose type
+        # changes while we wait would drop out of the result (PostgreSQL re-checks the join).
+        account = Account.objects.select_for_update().get(pk=pk)
     except Account.DoesNotExist:
         raise UnknownAccount(f"There is no account “{account}”.") from None
+    account.status_type  # noqa: B018 - read the current type once, after the lock
+    return account
 
 
 def lock(subscription: Subscription | int) -> Subscription:

@@ -96,6 +96,7 @@ def test_r_e5_a_billing_manager_cancels_with_a_prorated_refund_after_the_preview
     open_gear(page, account.number).get_by_role("button", name="Cancel…").click()
     page.get_by_label("Immediately with prorated refund").check()
     page.get_by_role("button", name="Preview ledger entries").click()
+    expect(page.locator("#ledger-preview tbody td.amount")).to_have_count(1)  # page loaded
     amounts = page.locator("#ledger-preview tbody td.amount").all_inner_texts()
     assert amounts == [str(expected)]
     assert not LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND).exists()
