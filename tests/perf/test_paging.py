@@ -50,6 +50,29 @@ def test_above_the_limit_the_count_is_the_planners_estimate(operator, settings, 
     assert (few.count, few.count_is_estimated) == (4, False)
 
 
+@pytest.mark.parametrize(
+    "ordering", [("number",), ("-name", "number"), ("status_type__name", "-pk")]
+)
+def test_exactly_counted_pages_served_by_pk_equal_the_plain_slices(operator, settings, ordering):
+    settings.ADMIN_EXACT_COUNT_LIMIT = 100
+    accounts_of_every_status(operator, per_status=3)  # 21 accounts: pages of 5, 5, 5, 5, 1
+    queryset = Account.objects.select_related("status_type").order_by(*ordering)
+    paginator = EstimatedCountPaginator(queryset, 5)
+    pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
+    assert [len(page) for page in pages] == [5, 5, 5, 5, 1]
+    assert [a.pk for page in pages for a in page] == list(queryset.values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+def test_estimated_pages_are_plain_slices(operator, settings, on_postgres):
+    settings.ADMIN_EXACT_COUNT_LIMIT = 5
+    accounts_of_every_status(operator, per_status=2)
+    queryset = Account.objects.order_by("number")
+    paginator = EstimatedCountPaginator(queryset, 4)
+    assert paginator.count >= 6 and paginator.count_is_estimated is True
+    assert list(paginator.page(2).object_list) == list(queryset[4:8])
+
+
 def test_without_a_planner_estimate_the_count_is_exact_above_the_limit(
     operator, settings, monkeypatch
 ):
