@@ -76,9 +76,11 @@ class EstimatedCountPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if not self._is_queryset() or self.count > exact_count_limit():  # estimated, or no pks
-            return super().page(number)
         bottom = (number - 1) * self.per_page
+        if self.count_is_estimated:  # a full page: an estimate must not cut the last one short
+            return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        if not self._is_queryset() or self.count > exact_count_limit():  # counted in full
+            return super().page(number)
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count

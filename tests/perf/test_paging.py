@@ -64,13 +64,17 @@ def test_exactly_counted_pages_served_by_pk_equal_the_plain_slices(operator, set
 
 
 @pytest.mark.postgres
-def test_estimated_pages_are_plain_slices(operator, settings, on_postgres):
+def test_estimated_pages_are_full_plain_slices(operator, settings, monkeypatch, on_postgres):
     settings.ADMIN_EXACT_COUNT_LIMIT = 5
     accounts_of_every_status(operator, per_status=2)
     queryset = Account.objects.order_by("number")
     paginator = EstimatedCountPaginator(queryset, 4)
     assert paginator.count >= 6 and paginator.count_is_estimated is True
     assert list(paginator.page(2).object_list) == list(queryset[4:8])
+    monkeypatch.setattr(admin_paging, "planner_estimate", lambda queryset: 1)  # far too low
+    low = EstimatedCountPaginator(queryset, 4)
+    assert (low.count, low.num_pages) == (6, 2)
+    assert list(low.page(2).object_list) == list(queryset[4:8])  # a full page all the same
 
 
 def test_without_a_planner_estimate_the_count_is_exact_above_the_limit(

@@ -270,6 +270,9 @@ grows with the queue, throughput does not). Each run is preceded by an untimed
   number index row by row (0.2–0.4 s when the 300 matches sit mid-table); reading the ordered
   pks with `LIMIT 10001` makes it take the trigram indexes and sort (1–10 ms), which is why an
   exactly counted list is paged by pk. A bulk load needs `ANALYZE` for any of this.
+- **Filters.** A status filter joins the status types (a dozen rows) and walks the `number`
+  index for its page; the rarest bucket of the data set (1%) finds a page of 100 within about
+  10,000 index entries, so no index on (status_type_id, number) was added.
 - **Rendering a hundred rows.** Each row's gear menu was seven `reverse()` calls and twenty
   escapes, and Django renders each row's checkbox through a widget template; the menu is now
   built once per distinct set of items per request with markers for the row's pk and name, and
