@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from . import services
 from .admin_forms import ReasonForm
 from .admin_gear import GearAction, GearMenuMixin
+from .admin_paging import LargeListAdmin
 from .errors import AccountsError
 from .models import BackendStatus, Membership
 from .unlocking import LOCK_REASON
@@ -20,7 +21,7 @@ from .unlocking import LOCK_REASON
 User = get_user_model()
 
 
-class PortalUserAdmin(GearMenuMixin, UserAdmin):
+class PortalUserAdmin(LargeListAdmin, GearMenuMixin, UserAdmin):
     list_display = ["username", "email", "accounts_and_status", "is_staff", "is_active"]
     gear_actions = (
         GearAction(

@@ -127,3 +127,18 @@ def test_the_dashboard_makes_the_same_queries_with_60_ledger_entries_or_one(
         many = queries(client, reverse("panel:dashboard", args=[busy.number]))
     assert many == few
     assert Account.objects.count() >= 12
+
+
+def test_the_user_list_makes_the_same_queries_for_3_or_30_customers(
+    client, operator, django_assert_max_num_queries
+):
+    for account in accounts_of_every_status(operator):
+        Membership.objects.create(user=UserFactory(), account=account)
+    client.force_login(operator)
+    url = reverse("admin:auth_user_changelist")
+    few = queries(client, url)
+    for account in accounts_of_every_status(operator, per_status=4):
+        Membership.objects.create(user=UserFactory(), account=account)
+    with django_assert_max_num_queries(few):
+        response = client.get(url)
+    assert response.context["cl"].full_result_count is None  # no second count of every user
