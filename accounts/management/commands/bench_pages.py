@@ -259,7 +259,7 @@ grows with the queue, throughput does not). Each run is preceded by an untimed
 
 - **No full count per page.** Django's change list counts the filtered list and, with
   `show_full_result_count`, the whole table again. The account admin (and the other lists that
-  grow with the accounts: memberships, status history, audit, unlock attempts, scheduled changes,
+  grow with the accounts: users, memberships, status history, audit, unlock attempts, scheduled changes,
   outbox, deliveries) sets `show_full_result_count = False` and uses
   `accounts.admin_paging.EstimatedCountPaginator`: it counts at most `ADMIN_EXACT_COUNT_LIMIT` + 1
   rows (10,000 by default) and, above that, takes PostgreSQL's planner estimate for the list's
