@@ -4,6 +4,7 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_paging import LargeListAdmin
 
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
@@ -41,7 +42,7 @@ class DunningPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Read-only: the ledger is append-only (R-B1); corrections are reversing entries."""
 
     list_display = [
@@ -61,7 +62,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = [
         "number",
         "account",

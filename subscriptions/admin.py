@@ -8,6 +8,7 @@ from django.urls import path, reverse
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.admin_gear import GearAction, GearMenuMixin
+from accounts.admin_paging import LargeListAdmin
 from accounts.errors import AccountsError
 
 from . import services
@@ -61,7 +62,7 @@ class SubscriptionChangeInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(GearMenuMixin, admin.ModelAdmin):
+class SubscriptionAdmin(LargeListAdmin, GearMenuMixin, admin.ModelAdmin):
     list_display = ("pk", "account", "plan", "status", "trial", "period_start", "period_end")
     gear_actions = (
         GearAction("approve", "Approve (back to Active/Graced)", APPROVE, "approve_action",
@@ -140,7 +141,7 @@ class SubscriptionAdmin(GearMenuMixin, admin.ModelAdmin):
 
 
 @admin.register(SubscriptionChange)
-class SubscriptionChangeAdmin(ReadOnlyAdmin):
+class SubscriptionChangeAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "subscription", "action", "from_status", "to_status")
     list_display += ("actor_kind", "rule_id")
     list_filter = ("action", "to_status", "actor_kind")

@@ -186,7 +186,10 @@ class Account(models.Model):
         permissions = [
             ("unlock_user_account", _("Can unlock a user account (R-G2)")),
             ("lock_user_account", _("Can lock a user account")),
-            ("change_account_status", _("Can change, suspend, cancel, enable or schedule a status")),
+            (
+                "change_account_status",
+                _("Can change, suspend, cancel, enable or schedule a status"),
+            ),
         ]
 
     def __str__(self) -> str:
