@@ -170,7 +170,7 @@ Command (PostgreSQL on this machine, 2 cores; one run, all numbers from it):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_bench .venv/bin/python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_bench .venv/bin/python manage.py \\
-        bench_sweeps --accounts {r["accounts"]} --reset --write
+        bench_sweeps --accounts {r["accounts"]} --sample {r["naive_sample"]} --reset --write
 
 Data set ({r["generated_s"]:.0f} s to generate): {r["counts"]["accounts_account"]:,} accounts,
 {r["counts"]["subscriptions_subscription"]:,} subscriptions, {r["counts"]["billing_invoice"]:,}
