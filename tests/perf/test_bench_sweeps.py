@@ -1,0 +1,29 @@
+"""bench_sweeps (issue 8) runs end to end on a small data set: the floor and the sweeps make the
+same transitions, nothing is doubled. Timings live in docs/PERFORMANCE.md, not in tests."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import StatusChange
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # it reads the history back on its own connection
+def test_bench_sweeps_makes_the_floors_transitions_once_each(on_postgres):
+    out = StringIO()
+    call_command("bench_sweeps", accounts=400, sample=20, reset=True, skip_workers=True, stdout=out)
+    report = out.getvalue()
+    assert "transitions: floor 38, sweeps 38" in report
+    assert "Accounts with two rows for one rule: 0" in report
+    assert StatusChange.objects.filter(rule_id="R-CH1").count() == 24
+
+
+@pytest.mark.django_db
+def test_bench_sweeps_refuses_a_database_with_accounts_unless_reset(operator):
+    from tests.accounts.factories import AccountFactory
+
+    AccountFactory(actor=operator)
+    with pytest.raises(CommandError, match="PostgreSQL|has accounts"):
+        call_command("bench_sweeps", accounts=400, sample=10, skip_workers=True)
