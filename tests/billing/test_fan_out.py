@@ -1,10 +1,16 @@
 """Issue 8: a sweep fanned out over id ranges is shared by workers; every account once."""
 
-import threading
+import os
+import signal
+import subprocess
+import sys
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
 
 from accounts.models import Account, StatusChange
 from billing import services
@@ -53,35 +59,66 @@ def test_a_bad_id_range_is_refused_with_a_message(low, high):
         parse_range(low, high)
 
 
+def worker_process(queue: str, name: str) -> subprocess.Popen:
+    """A real `celery worker` process on this test's database and Redis DB, on `queue`."""
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
+    return subprocess.Popen(  # noqa: S603 - our own worker command
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_share_one_fanned_out_sweep_and_each_account_moves_once(operator):
+def test_two_worker_processes_share_a_fanned_out_sweep_and_each_account_moves_once(operator):
     accounts = make_accounts(operator, 12)
+    queue = f"fan-out-{uuid.uuid4().hex[:8]}"
     app.loader.import_default_modules()
-    with (
-        start_worker(
-            app,
-            pool="solo",
-            perform_ping_check=False,
-            loglevel="WARNING",
-            shutdown_timeout=60,
-            hostname=f"one-{threading.get_ident()}@bench",
-        ),
-        start_worker(
-            app,
-            pool="solo",
-            perform_ping_check=False,
-            loglevel="WARNING",
-            shutdown_timeout=60,
-            hostname=f"two-{threading.get_ident()}@bench",
-        ),
-    ):
-        ranges = id_ranges(6)
-        results = [credit_task.delay(low=lo, high=hi) for lo, hi in ranges]
-        counts = [r.get(timeout=60) for r in results]
-        assert sum(c["held"] for c in counts) == 12
-        children = fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60)
-        assert len(children) == 3
-        assert [app.AsyncResult(c).get(timeout=60)["held"] for c in children] == [0, 0, 0]
+    connection.close()  # the workers read committed data on their own connections
+    workers = [worker_process(queue, f"{queue}-{i}") for i in (1, 2)]
+    try:
+        results = [
+            credit_task.apply_async(kwargs={"low": lo, "high": hi}, queue=queue)
+            for lo, hi in id_ranges(6)
+        ]
+        counts = [result.get(timeout=120) for result in results]
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(30)
+    assert sum(count["held"] for count in counts) == 12
     for account in accounts:
         assert StatusChange.objects.filter(account=account, rule_id="R-CH1").count() == 1
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_the_fan_out_task_enqueues_one_sweep_per_range(celery_worker, operator):
+    make_accounts(operator, 5)
+    children = fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60)
+    assert len(children) == 3
+    assert sum(app.AsyncResult(c).get(timeout=60)["held"] for c in children) == 5
