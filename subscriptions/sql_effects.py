@@ -23,31 +23,28 @@ def _case(action: str) -> str:
     whens = " ".join(
         f"WHEN '{status}' THEN '{next_state(status, action)}'" for status in sorted(RESTORABLE)
     )
-    return f"CASE subs.old {whens} END"
+    return f"CASE s.status {whens} END"
 
 
 HOLD = f"""
-WITH subs AS (
-  SELECT s.id, s.status AS old, s.account_id, p.on_credit_hold, p.name, p.service
-    FROM subscriptions_subscription s
-    JOIN subscriptions_plan p ON p.id = s.plan_id
-   WHERE s.account_id = ANY(%(ids)s::bigint[]) AND p.billing_model = 'prepaid'
-     AND p.pay_as_you_go AND s.status = ANY(%(restorable)s::text[])
-     FOR UPDATE OF s
-), upd AS (
+WITH upd AS (
   UPDATE subscriptions_subscription s
-     SET status = CASE WHEN subs.on_credit_hold = '{APPROVE}' THEN {_case(Action.HOLD_FOR_APPROVAL)}
+     SET status = CASE WHEN p.on_credit_hold = '{APPROVE}' THEN {_case(Action.HOLD_FOR_APPROVAL)}
                        ELSE {_case(Action.HOLD_STOP)} END,
-         status_before_hold = subs.old
-    FROM subs WHERE s.id = subs.id
-  RETURNING s.id, s.account_id, subs.old, s.status AS new, subs.name, subs.service,
-            CASE WHEN subs.on_credit_hold = '{APPROVE}' THEN '{Action.HOLD_FOR_APPROVAL}'
+         status_before_hold = s.status
+    FROM subscriptions_plan p
+   WHERE p.id = s.plan_id AND s.account_id = ANY(%(ids)s::bigint[])
+     AND p.billing_model = 'prepaid' AND p.pay_as_you_go
+     AND s.status = ANY(%(restorable)s::text[])
+  RETURNING s.id, s.account_id, s.status_before_hold AS old, s.status AS new, p.name, p.service,
+            CASE WHEN p.on_credit_hold = '{APPROVE}' THEN '{Action.HOLD_FOR_APPROVAL}'
                  ELSE '{Action.HOLD_STOP}' END AS action,
             nextval(pg_get_serial_sequence('subscriptions_subscriptionchange', 'id')) AS hid
 ), hist AS (
   INSERT INTO subscriptions_subscriptionchange (id, subscription_id, action, from_status,
     to_status, actor_kind, actor_user_id, rule_id, note, created_at)
-  SELECT hid, id, action, old, new, 'system', NULL, 'R-CH7', 'account on credit hold', %(now)s::timestamptz
+  SELECT hid, id, action, old, new, 'system', NULL, 'R-CH7', 'account on credit hold',
+         %(now)s::timestamptz
     FROM upd
   RETURNING id, subscription_id
 )
