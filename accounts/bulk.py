@@ -132,7 +132,9 @@ WITH input AS (
   UPDATE accounts_account a
      SET status_type_id = i.to_type, status_reason_id = %(reason)s::bigint,
          status_changed_at = i.effective
-    FROM input i WHERE a.id = i.id AND a.status_type_id = i.from_type
+    FROM input i
+   WHERE a.id = ANY(%(ids)s::bigint[])  -- an index scan of the batch, not of the table
+     AND a.id = i.id AND a.status_type_id = i.from_type
   RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
             i.note, nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid
 ), hist AS (

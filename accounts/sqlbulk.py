@@ -89,12 +89,16 @@ def update_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> int:
     arrays = ", ".join([f"%s::{_array_cast(pk)}"] + [f"%s::{_array_cast(f)}" for f in fields])
     sql = (
         f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS u({', '.join(aliases)}) "  # noqa: S608
-        f"WHERE {table}.{connection.ops.quote_name(pk.column)} = u.k"
+        f"WHERE {table}.{connection.ops.quote_name(pk.column)} = u.k "
+        # the same keys as an array too: the planner then reads the rows by index, not the table
+        f"AND {table}.{connection.ops.quote_name(pk.column)} = ANY(%s::{_array_cast(pk)})"
     )
     columns = list(zip(*rows, strict=True))
-    params = [list(columns[0])] + [
-        _column_values(f, list(col)) for f, col in zip(fields, columns[1:], strict=True)
-    ]
+    params = (
+        [list(columns[0])]
+        + [_column_values(f, list(col)) for f, col in zip(fields, columns[1:], strict=True)]
+        + [list(columns[0])]
+    )
     with server_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
