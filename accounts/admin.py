@@ -327,8 +327,21 @@ class MembershipAdmin(LargeListAdmin, admin.ModelAdmin):
     autocomplete_fields = ["user", "account"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (history, audit, ledger): to read, never to edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(StatusChange)
-class StatusChangeAdmin(LargeListAdmin, admin.ModelAdmin):
+class StatusChangeAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_display = [
         "effective_at",
         "account",
@@ -344,28 +357,8 @@ class StatusChangeAdmin(LargeListAdmin, admin.ModelAdmin):
     list_select_related = ["account", "from_type", "to_type", "reason", "actor_user"]
     date_hierarchy = "effective_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- Locks, schedules and events (issue 5). Rows written by services are read-only here. ---
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
