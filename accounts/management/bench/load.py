@@ -86,7 +86,9 @@ def gunicorn_env() -> dict:
     }
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:`port` (production settings on this database unless `env` is
+    given); returns once it accepts connections."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, loopback only
         [
@@ -99,7 +101,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        env=gunicorn_env(),
+        env=env or gunicorn_env(),
         cwd=settings.BASE_DIR,
     )
     deadline = time.monotonic() + 30

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.management.bench import load
+
 # Demo accounts (seed_demo): Active, Credit hold (its running subscriptions are looked up) and
 # a number that does not exist (answered like a locked account).
 ACCOUNTS = {"Active": "9000000001", "Credit hold": "9000000003", "unknown number": "0000000000"}
@@ -38,12 +38,6 @@ done = function(summary, latency, requests)
     + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -80,8 +74,8 @@ class Command(BaseCommand):
             self._manage(env, "migrate", "--noinput", "-v0")
             self._manage(env, "seed_demo", "--password", secrets.token_urlsafe(12))
             key = self._manage(env, "create_service_api_key", "bench").strip().splitlines()[-1]
-            port = free_port()
-            gunicorn = self._start_gunicorn(env, port, opts["workers"])
+            port = load.free_port()
+            gunicorn = load.start_gunicorn(port, opts["workers"], env=env)
             try:
                 self._report_header(client, opts, seconds)
                 for label, number in ACCOUNTS.items():
@@ -91,8 +85,7 @@ class Command(BaseCommand):
                     result = run(port, url, key, opts["connections"], seconds, opts["requests"])
                     self._report(label, *result)
             finally:
-                gunicorn.send_signal(signal.SIGTERM)
-                gunicorn.wait(timeout=30)
+                load.stop(gunicorn)
         finally:
             self._drop_db(opts["server_url"], name)
 
@@ -134,40 +127,10 @@ class Command(BaseCommand):
             raise CommandError(f"manage.py {args[0]} failed:\n{done.stderr[-2000:]}")
         return done.stdout
 
-    def _start_gunicorn(self, env: dict, port: int, workers: int) -> subprocess.Popen:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        proc = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, loopback only
-            [
-                str(gunicorn),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    return proc
-            except OSError:
-                time.sleep(0.2)
-        proc.kill()
-        raise CommandError("gunicorn did not start listening within 30 s.")
-
     def _check(self, port: int, url: str, key: str, label: str) -> None:
-        conn = HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", url, headers={"Authorization": f"Bearer {key}"})
-        response = conn.getresponse()
-        body = response.read().decode()
-        conn.close()
-        if response.status != 200:
-            raise CommandError(f"{label}: HTTP {response.status} {body}")
+        status, body = load.fetch(port, url, {"Authorization": f"Bearer {key}"})
+        if status != 200:
+            raise CommandError(f"{label}: HTTP {status} {body}")
         self.stdout.write(f"{label}: GET {url} → {body}")
 
     # --- load --------------------------------------------------------------------------------
