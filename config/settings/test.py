@@ -23,6 +23,9 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _redis_db = (env.int("TEST_REDIS_DB_BASE", default=1) + int(_worker.removeprefix("gw") or 0)) % 16
 _broker = urlsplit(env("CELERY_BROKER_URL"))
 CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_db}"))
+# Celery reads the CELERY_BROKER_URL environment variable before Django's settings: without this
+# every xdist worker's Celery app (and the worker processes tests start) shared one queue.
+os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     # The crash-safety test lowers these so a dead worker's task comes back within seconds.
