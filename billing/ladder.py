@@ -218,12 +218,16 @@ def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
         for step, day in p.passed
         if (p.account.pk, p.anchor, step.pk) not in existing
     ]
+    # notice_sent=False means a notice waits to go out: a step with a notice, to an account with
+    # someone to tell. The rest are written as handled, so no second write marks them (1M sweep).
+    told = notices.contact_emails({a.pk for a, step, _n, _d in wanted if step.notice})
+    waiting = [bool(step.notice) and account.pk in told for account, step, _n, _d in wanted]
     ids = sqlbulk.insert_rows(
         DunningEvent,
         EVENT_FIELDS,
         [
-            (account.pk, step.pk, anchor, day, today, False, now)
-            for account, step, anchor, day in wanted
+            (account.pk, step.pk, anchor, day, today, not wait, now)
+            for (account, step, anchor, day), wait in zip(wanted, waiting, strict=True)
         ],
     )
     for pk, (account, step, anchor, _day) in zip(ids, wanted, strict=True):
@@ -236,7 +240,7 @@ def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
                 idempotency_key=f"dunning-{step.pk}-{anchor}",
             )
             DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
-    noticed = [pk for pk, (_a, step, _n, _d) in zip(ids, wanted, strict=True) if step.notice]
+    noticed = [pk for pk, wait in zip(ids, waiting, strict=True) if wait]
     if noticed:
         transaction.on_commit(partial(notices.send_dunning_notices, noticed))
     return [

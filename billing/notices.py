@@ -21,13 +21,7 @@ def send_dunning_notices(event_ids: list[int]) -> int:
     )
     if not pending:
         return 0
-    emails: dict[int, list[str]] = {}
-    for account_id, email in (
-        Membership.objects.filter(account_id__in=set(pending.values()), role__in=CONTACT_ROLES)
-        .exclude(user__email="")
-        .values_list("account_id", "user__email")
-    ):
-        emails.setdefault(account_id, []).append(email)
+    emails = contact_emails(set(pending.values()))
     sent = 0
     if emails:  # only accounts with someone to tell get their events loaded and rendered
         to_send = [pk for pk, account_id in pending.items() if account_id in emails]
@@ -40,6 +34,18 @@ def send_dunning_notices(event_ids: list[int]) -> int:
             sent += 1
     DunningEvent.objects.filter(pk__in=list(pending)).update(notice_sent=True)
     return sent
+
+
+def contact_emails(account_ids) -> dict[int, list[str]]:
+    """The addresses a notice goes to, by account; accounts with nobody to tell are absent."""
+    emails: dict[int, list[str]] = {}
+    for account_id, email in (
+        Membership.objects.filter(account_id__in=account_ids, role__in=CONTACT_ROLES)
+        .exclude(user__email="")
+        .values_list("account_id", "user__email")
+    ):
+        emails.setdefault(account_id, []).append(email)
+    return emails
 
 
 def _send(event: DunningEvent, recipients: list[str]) -> None:

@@ -101,6 +101,19 @@ def test_each_step_notice_is_emailed_once_after_commit(account, django_capture_o
     assert "49.90" in mail.outbox[0].body
 
 
+def test_an_account_with_nobody_to_tell_has_its_steps_written_as_handled_and_nothing_queued(
+    account, django_capture_on_commit_callbacks
+):
+    account.memberships.all().delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        dunning_sweep(BILLING_DAY + timedelta(days=7))
+    events = DunningEvent.objects.filter(account=account)
+    assert events.count() == 2
+    assert not events.filter(notice_sent=False).exists()
+    assert mail.outbox == []
+    assert not [c for c in callbacks if "send_dunning_notices" in repr(c)]
+
+
 @pytest.mark.parametrize("days_after", [3, 8])
 def test_r_d4_full_payment_during_the_first_two_steps_reactivates_automatically(
     days_after, account, operator
