@@ -67,9 +67,13 @@ def label(status: str) -> str:
 def next_state(current: str, target: str, actor_kind: str, rule_id: str = "") -> str:
     """Return `target` if `actor_kind` may move an account from `current` to it, else raise."""
     allowed = TABLE.get((current, target))
-    if allowed is not None and actor_kind in allowed.actors:  # no Deleted→, no →Prospect here
-        if not allowed.only_rules or rule_id in allowed.only_rules:
-            return target
+    # The common case first (the table has no Deleted→ and no →Prospect pairs).
+    if (
+        allowed is not None
+        and actor_kind in allowed.actors
+        and (not allowed.only_rules or rule_id in allowed.only_rules)
+    ):
+        return target
     route = f"from {label(current)} to {label(target)}"  # only a refusal pays for the words
     if current == S.DELETED:
         raise InvalidTransition(f"Cannot change the status {route}: Deleted is final.")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -38,6 +39,16 @@ def timed_rollback(run) -> tuple[float, object]:
     except Rollback:
         pass
     return elapsed, result
+
+
+def timed_commit(run) -> tuple[float, float, object]:
+    """Run in one transaction and commit it: (seconds to the commit, seconds in all, result).
+    The commit counts: it checks the deferred foreign keys of every row written."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        result = run()
+        before_commit = time.perf_counter() - started
+    return before_commit, time.perf_counter() - started, result
 
 
 def naive_loop(sample_ids: list[int], today: date, now: datetime) -> int:
@@ -77,10 +88,29 @@ def server_dsn(database: str) -> str:
 
 
 def clone_database(source: str, target: str) -> None:
+    """A copy of `source`, written to disk and checkpointed, so a timed run on it starts from the
+    same data and the same (empty) WAL as every other run's copy."""
     connection.close()  # CREATE DATABASE … TEMPLATE needs the source without sessions
     with psycopg.connect(server_dsn("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
-        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+        # FILE_COPY: the default WAL_LOG strategy (PostgreSQL 15) would put the whole copy into
+        # the WAL and have the next timed run pay for the checkpoints it causes.
+        strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
+        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"{strategy}')
+        admin.execute("CHECKPOINT")
+
+
+@contextmanager
+def on_database(name: str):
+    """Point this process's default connection at database `name` for a timed run."""
+    connection.close()
+    previous = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = previous
 
 
 def drop_database(name: str) -> None:
