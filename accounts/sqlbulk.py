@@ -102,3 +102,42 @@ def update_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> int:
     with server_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def upsert_rows(model, unique: str, names: Sequence[str], rows: Sequence[tuple]) -> int:
+    """Insert `rows` (tuples in the order of `names`, the first being the `unique` field), or
+    where a row with that `unique` value exists, set the other `names` on it; one statement."""
+    if not rows:
+        return 0
+    fields = _fields(model, names)
+    if connection.vendor != "postgresql":
+        objs = [
+            model(**{f.attname: getattr(v, "pk", v) for f, v in zip(fields, row, strict=True)})
+            for row in rows
+        ]
+        model.objects.bulk_create(
+            objs,
+            update_conflicts=True,
+            unique_fields=[unique],
+            update_fields=[f.name for f in fields if f.name != unique],
+        )
+        return len(objs)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{_array_cast(f)}" for f in fields)
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    key = quote(model._meta.get_field(unique).column)
+    sets = ", ".join(
+        f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if f.name != unique
+    )
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {aliases} FROM unnest({arrays}) AS u({aliases}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+    )
+    params = [
+        _column_values(f, list(col)) for f, col in zip(fields, zip(*rows, strict=True), strict=True)
+    ]
+    with server_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

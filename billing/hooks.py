@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import sqlbulk
 from accounts.models import BackendStatus
 
 from . import services
@@ -29,9 +30,13 @@ def after_status_changes(changes) -> None:
         if change.to_backend_status == BackendStatus.ACTIVE:
             day = timezone.localdate(change.effective_at)
             restarts.setdefault(day, []).append(change.account_id)
-    for day, account_ids in restarts.items():
-        DunningState.objects.filter(account_id__in=account_ids).update(
-            step=None, anchor_due_date=None, restart_on=day
+    now = timezone.now()
+    for day, account_ids in restarts.items():  # an account not yet on the ladder gets its row
+        sqlbulk.upsert_rows(
+            DunningState,
+            "account",
+            ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
+            [(pk, None, None, day, now) for pk in account_ids],
         )
     for change in changes:
         if change.to_backend_status == BackendStatus.ACTIVE and change.from_backend_status not in (

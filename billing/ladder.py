@@ -82,6 +82,7 @@ class Ladders:
     def __init__(self, policies: Policies) -> None:
         self.policies = policies
         self._steps: dict[int, dict[int, DunningStep]] = {}
+        self._plain: dict[int, list[Step]] = {}
 
     def of(self, account: Account) -> dict[int, DunningStep]:
         policy = self.policies.of(account)
@@ -91,13 +92,22 @@ class Ladders:
             }
         return self._steps[policy.pk]
 
+    def plain(self, account: Account) -> list[Step]:
+        """The same steps as the pure ladder reads them, built once per policy."""
+        policy = self.policies.of(account)
+        if policy.pk not in self._plain:
+            self._plain[policy.pk] = [
+                Step(s.pk, s.position, s.condition, s.days) for s in self.of(account).values()
+            ]
+        return self._plain[policy.pk]
 
-def plan_for(account, state, steps, anchor, today) -> StepPlan | None:
+
+def plan_for(account, state, ladders: Ladders, anchor, today) -> StepPlan | None:
     """Decide one account with the pure ladder; None when nothing is due past its current step."""
+    steps = ladders.of(account)
     facts = dunning_facts(account, today, anchor, state.restart_on)
     current = steps[state.step_id].position if state.step_id in steps else 0
-    plain = [Step(s.pk, s.position, s.condition, s.days) for s in steps.values()]
-    passed = passed_steps(plain, facts, current)
+    passed = passed_steps(ladders.plain(account), facts, current)
     if not passed:
         return None
     target = steps[passed[-1][0].id]
@@ -139,28 +149,32 @@ def apply_dunning_batch(
     ids = [a.pk for a in eligible]
     anchors = earliest_unpaid_due_dates(ids)
     states = {s.account_id: s for s in DunningState.objects.filter(account_id__in=ids)}
-    missing = [a for a in eligible if a.pk not in states]
-    now = timezone.now()
-    for account, pk in zip(
-        missing,
-        sqlbulk.insert_rows(DunningState, ["account", "updated_at"], [(a, now) for a in missing]),
-        strict=True,
-    ):
-        states[account.pk] = DunningState(pk=pk, account=account, updated_at=now)
     plans = _move(
         [
             p
             for a in eligible
-            if (p := plan_for(a, states[a.pk], ladders.of(a), anchors.get(a.pk), today)) is not None
+            if (
+                p := plan_for(
+                    a,
+                    states.get(a.pk) or DunningState(account=a),
+                    ladders,
+                    anchors.get(a.pk),
+                    today,
+                )
+            )
+            is not None
         ]
     )
     # The states move before the fees post: a fee re-evaluates credit, which must see the step.
+    # One upsert: an account's first step creates its row (no row reads as "not on the ladder").
+    now = timezone.now()
     for plan in plans:
         plan.state.step, plan.state.anchor_due_date = plan.target, plan.anchor
-    sqlbulk.update_rows(
+    sqlbulk.upsert_rows(
         DunningState,
-        ["step", "anchor_due_date", "updated_at"],
-        [(p.state.pk, p.target, p.anchor, timezone.now()) for p in plans],
+        "account",
+        ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
+        [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
     )
     return _record_steps(plans, today)
 

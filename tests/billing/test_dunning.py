@@ -157,6 +157,18 @@ def test_r_d3_after_enable_the_ladder_counts_again_from_the_enable_day(account, 
     assert type_name(account) == "Suspended until Paid"
 
 
+def test_r_x3_back_to_active_before_the_ladder_ever_saw_the_account_counts_from_that_day(
+    account, operator
+):
+    account_services.change_status(account, "Suspended", actor=operator, reason="Abuse")
+    account_services.change_status(account, "Active", actor=operator, reason="Customer request")
+    back_on = timezone.localdate()  # the invoice of BILLING_DAY is long overdue by now
+    dunning_sweep(back_on + timedelta(days=1))
+    assert type_name(account) == "Active"
+    dunning_sweep(back_on + timedelta(days=2))
+    assert type_name(account) == "Suspended until Paid"
+
+
 @pytest.mark.parametrize(
     "exemption", [{"exempt": True}, {"exempt": False, "until": date(2026, 12, 1)}]
 )
