@@ -131,9 +131,11 @@ class Subscription(models.Model):
         "accounts.Account", on_delete=models.PROTECT, related_name="subscriptions"
     )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
-    status = models.CharField(
-        _("status"), max_length=32, choices=SubscriptionStatus.choices, db_index=True
-    )
+    # Not indexed on purpose: the sweeps flip thousands of statuses at once (R-CH7, R-CH9), and
+    # with no index on the column (and room left on each page, migration 0004) PostgreSQL
+    # rewrites the row in place (a HOT update) instead of adding an entry to every index.
+    # Lists go through the account (indexed); the approval queue reads the table.
+    status = models.CharField(_("status"), max_length=32, choices=SubscriptionStatus.choices)
     status_before_hold = models.CharField(
         _("status before the credit hold"),
         max_length=32,
