@@ -191,18 +191,36 @@ APPLY_SQL = APPLY.format(
 
 def _apply_sql(accepted, actor: Actor, now: datetime) -> list[ChangeRecord]:
     """PostgreSQL: every accepted move in one statement; a row that moved meanwhile is an error."""
+    return apply_rows(
+        ids=[m.account.pk for m, *_ in accepted],
+        from_types=[c.pk for _, c, *_ in accepted],
+        to_types=[m.to_type.pk for m, *_ in accepted],
+        rules=[rule for *_, rule, _ in accepted],
+        effective=[eff for *_, eff in accepted],
+        requested=[m.requested_at or now for m, *_ in accepted],
+        notes=[m.note for m, *_ in accepted],
+        reason=accepted[0][2],
+        actor=actor,
+        now=now,
+    )
+
+
+def apply_rows(
+    *, ids, from_types, to_types, rules, effective, requested, notes, reason, actor, now
+) -> list[ChangeRecord]:
+    """The statement behind change_statuses, for callers that already hold plain columns (the
+    dunning sweep's batch): the rows must be locked and each move allowed by the table."""
     user = actor.user if getattr(actor.user, "pk", None) else None
-    reason_obj = accepted[0][2]
     params = {
-        "ids": [m.account.pk for m, *_ in accepted],
-        "from_types": [c.pk for _, c, *_ in accepted],
-        "to_types": [m.to_type.pk for m, *_ in accepted],
-        "rules": [rule for *_, rule, _ in accepted],
-        "effective": [eff for *_, eff in accepted],
-        "requested": [m.requested_at or now for m, *_ in accepted],
-        "notes": [m.note for m, *_ in accepted],
-        "reason": reason_obj.pk,
-        "reason_name": reason_obj.name,
+        "ids": ids,
+        "from_types": from_types,
+        "to_types": to_types,
+        "rules": rules,
+        "effective": effective,
+        "requested": requested,
+        "notes": notes,
+        "reason": reason.pk,
+        "reason_name": reason.name,
         "kind": actor.kind,
         "user": user.pk if user else None,
         "username": user.get_username() if user else None,
@@ -212,7 +230,7 @@ def _apply_sql(accepted, actor: Actor, now: datetime) -> list[ChangeRecord]:
     with sqlbulk.server_cursor() as cursor:
         cursor.execute(APPLY_SQL, params)
         rows = cursor.fetchall()
-    if len(rows) != len(accepted):
+    if len(rows) != len(ids):
         raise InvalidTransition("Accounts changed while the sweep ran; run it again.")
     events.after_bulk_emit()
     return [ChangeRecord(pk, account_id, frm, to, eff) for pk, account_id, frm, to, eff, _ in rows]

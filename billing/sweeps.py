@@ -26,7 +26,7 @@ from accounts import bulk
 from accounts.actors import Actor
 from accounts.models import Account, AccountStatusType, BackendStatus
 
-from . import decisions, ladder, sql_sweeps
+from . import decisions, ladder, ladder_rows, sql_sweeps
 from .credit import credit_facts_of
 from .locks import single_flight
 from .models import DunningPolicy, DunningState, DunningStep, Invoice
@@ -180,9 +180,13 @@ def dunning_sweep(today: date, batch_size: int = BATCH_SIZE, id_range=None) -> d
         ladders = ladder.Ladders(decisions.Policies())
         for ids in keyset_batches(in_range(_dunning_candidates(today), id_range), batch_size):
             with transaction.atomic():
-                accounts = locked_batch(ids)
-                events = ladder.apply_dunning_batch(accounts, today, ladders)
-            counts["checked"] += len(accounts)
+                if connection.vendor == "postgresql":  # rows, not model instances
+                    events, rest, checked = ladder_rows.apply_batch(ids, today, ladders)
+                else:
+                    events, rest, checked = [], ids, None
+                accounts = locked_batch(rest) if rest else []  # fees, steps back to Active
+                events += ladder.apply_dunning_batch(accounts, today, ladders)
+            counts["checked"] += len(accounts) if checked is None else checked
             counts["steps_recorded"] += len(events)
             counts["accounts_moved"] += len({e.account_id for e in events})
     return counts
