@@ -125,17 +125,17 @@ def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[
     policies = policies or Policies()
     ids = [a.pk for a in accounts]
     steps = dict(
-        DunningState.objects.filter(account_id__in=ids, step__isnull=False).values_list(
+        DunningState.objects.filter(account_id__any=ids, step__isnull=False).values_list(
             "account_id", "step__releases_on_payment"
         )
     )
     unpaid = set(
-        Invoice.objects.filter(account_id__in=ids, paid_at__isnull=True)
+        Invoice.objects.filter(account_id__any=ids, paid_at__isnull=True)
         .values_list("account_id", flat=True)
         .distinct()
     )
     financial = set(
-        Account.objects.filter(pk__in=ids, status_reason__is_financial=True).values_list(
+        Account.objects.filter(pk__any=ids, status_reason__is_financial=True).values_list(
             "pk", flat=True
         )
     )

@@ -39,7 +39,7 @@ def earliest_unpaid_due_date(account: Account) -> date | None:
 
 def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
     return dict(
-        Invoice.objects.filter(account_id__in=account_ids, paid_at__isnull=True)
+        Invoice.objects.filter(account_id__any=account_ids, paid_at__isnull=True)
         .values("account_id")
         .annotate(anchor=Min("due_date"))
         .values_list("account_id", "anchor")
@@ -148,7 +148,7 @@ def apply_dunning_batch(
         return []
     ids = [a.pk for a in eligible]
     anchors = earliest_unpaid_due_dates(ids)
-    states = {s.account_id: s for s in DunningState.objects.filter(account_id__in=ids)}
+    states = {s.account_id: s for s in DunningState.objects.filter(account_id__any=ids)}
     plans = _move(
         [
             p
@@ -221,7 +221,7 @@ EVENT_FIELDS = ["account", "step", "anchor", "due_on", "applied_on", "notice_sen
 
 def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
     existing = set(
-        DunningEvent.objects.filter(account_id__in=[p.account.pk for p in plans]).values_list(
+        DunningEvent.objects.filter(account_id__any=[p.account.pk for p in plans]).values_list(
             "account_id", "anchor", "step_id"
         )
     )

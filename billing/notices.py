@@ -40,7 +40,7 @@ def contact_emails(account_ids) -> dict[int, list[str]]:
     """The addresses a notice goes to, by account; accounts with nobody to tell are absent."""
     emails: dict[int, list[str]] = {}
     for account_id, email in (
-        Membership.objects.filter(account_id__in=account_ids, role__in=CONTACT_ROLES)
+        Membership.objects.filter(account_id__any=account_ids, role__in=CONTACT_ROLES)
         .exclude(user__email="")
         .values_list("account_id", "user__email")
     ):

@@ -62,7 +62,7 @@ def locked_batch(ids: list[int]) -> list[Account]:
     """The batch's rows, locked; rows another transaction holds are skipped (it decides them)."""
     types = {t.pk: t for t in AccountStatusType.objects.all()}
     accounts = list(
-        Account.objects.filter(pk__in=ids).order_by("pk").select_for_update(skip_locked=True)
+        Account.objects.filter(pk__any=ids).order_by("pk").select_for_update(skip_locked=True)
     )
     for account in accounts:
         account.status_type = types[account.status_type_id]

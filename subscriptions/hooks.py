@@ -28,7 +28,7 @@ def follow_account_status(changes: list[StatusChange]) -> None:
     # Active can put the account straight back on credit hold); act on where each account is now.
     ids = {change.account_id for change in changes}
     now_status = dict(
-        Account.objects.filter(pk__in=ids).values_list("pk", "status_type__backend_status")
+        Account.objects.filter(pk__any=ids).values_list("pk", "status_type__backend_status")
     )
     held, active = set(), set()
     for change in changes:
@@ -56,7 +56,7 @@ def apply_credit_hold(account_ids: list[int]) -> int:
         return 0
     actor = Actor.system("R-CH7")
     prepaid_payg = Subscription.objects.filter(
-        account_id__in=account_ids,
+        account_id__any=account_ids,
         plan__billing_model=Plan.BillingModel.PREPAID,
         plan__pay_as_you_go=True,
     )
@@ -82,7 +82,7 @@ def restore_after_credit_hold(account_ids: list[int]) -> int:
     today = timezone.localdate()
     subs = _locked(
         Subscription.objects.filter(
-            account_id__in=account_ids,
+            account_id__any=account_ids,
             status__in=[S.STOPPED, S.WAITING_FOR_MANUAL_APPROVE],
             status_before_hold__in=list(RESTORABLE),
         )
