@@ -124,16 +124,16 @@ class ChangeRecord:
 # events.record_status_changes, built by the database; tests/accounts/test_bulk.py compares them).
 APPLY = """
 WITH input AS (
-  SELECT * FROM unnest(%(ids)s::bigint[], %(from_types)s::bigint[], %(to_types)s::bigint[],
-                       %(rules)s::text[], %(effective)s::timestamptz[], %(requested)s::timestamptz[],
-                       %(notes)s::text[])
+  SELECT * FROM unnest(%(ids)b::bigint[], %(from_types)b::bigint[], %(to_types)b::bigint[],
+                       %(rules)b::text[], %(effective)b::timestamptz[], %(requested)b::timestamptz[],
+                       %(notes)b::text[])
            AS u(id, from_type, to_type, rule_id, effective, requested, note)
 ), moved AS (
   UPDATE accounts_account a
      SET status_type_id = i.to_type, status_reason_id = %(reason)s::bigint,
          status_changed_at = i.effective
     FROM input i
-   WHERE a.id = ANY(%(ids)s::bigint[])  -- an index scan of the batch, not of the table
+   WHERE a.id = ANY(%(ids)b::bigint[])  -- an index scan of the batch, not of the table
      AND a.id = i.id AND a.status_type_id = i.from_type
   RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
             i.note, nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid

@@ -34,7 +34,7 @@ SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balan
          WHERE i.account_id = a.id AND i.paid_at IS NULL) AS anchor
   FROM accounts_account a
   LEFT JOIN billing_dunningstate ds ON ds.account_id = a.id
- WHERE a.id = ANY(%(ids)s::bigint[])
+ WHERE a.id = ANY(%(ids)b::bigint[])
  ORDER BY a.id
    FOR UPDATE OF a SKIP LOCKED
 """

@@ -39,7 +39,7 @@ WITH cand AS (
     FROM accounts_account a
     JOIN accounts_accountstatustype t ON t.id = a.status_type_id
     JOIN billing_dunningpolicy p ON p.id = COALESCE(a.dunning_policy_id, %(default_policy)s::bigint)
-   WHERE a.id = ANY(%(ids)s::bigint[]) AND t.backend_status = 'active' AND NOT p.lock_on_exhaustion
+   WHERE a.id = ANY(%(ids)b::bigint[]) AND t.backend_status = 'active' AND NOT p.lock_on_exhaustion
      AND {SHOULD_HOLD}
      FOR UPDATE OF a SKIP LOCKED
 ), moved AS (

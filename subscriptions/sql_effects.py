@@ -33,9 +33,9 @@ WITH upd AS (
                        ELSE {_case(Action.HOLD_STOP)} END,
          status_before_hold = s.status
     FROM subscriptions_plan p
-   WHERE p.id = s.plan_id AND s.account_id = ANY(%(ids)s::bigint[])
+   WHERE p.id = s.plan_id AND s.account_id = ANY(%(ids)b::bigint[])
      AND p.billing_model = 'prepaid' AND p.pay_as_you_go
-     AND s.status = ANY(%(restorable)s::text[])
+     AND s.status = ANY(%(restorable)b::text[])
   RETURNING s.id, s.account_id, s.status_before_hold AS old, s.status AS new, p.name, p.service,
             CASE WHEN p.on_credit_hold = '{APPROVE}' THEN '{Action.HOLD_FOR_APPROVAL}'
                  ELSE '{Action.HOLD_STOP}' END AS action,
