@@ -18,11 +18,14 @@ def name() -> str:
 @pytest.mark.django_db(transaction=True)  # it reads the history back on its own connection
 def test_bench_sweeps_makes_the_floors_transitions_once_each(on_postgres):
     out = StringIO()
-    call_command("bench_sweeps", accounts=400, sample=20, reset=True, skip_workers=True, stdout=out)
+    call_command(
+        "bench_sweeps", accounts=400, sample=20, repeat=2, reset=True, skip_workers=True, stdout=out
+    )
     report = out.getvalue()
     assert "transitions: floor 38, sweeps 38" in report
     assert "Accounts with two rows for one rule: 0" in report
-    assert "Floor (raw SQL, committed)" in report
+    assert "Floor 1 (raw SQL, committed)" in report and "Floor 2 (raw SQL, committed)" in report
+    assert "Project sweeps 2 (one process)" in report  # and both turns wrote the same history
     # The timed runs worked on copies, each dropped: the generated data itself is untouched.
     assert not StatusChange.objects.filter(rule_id="R-CH1").exists()
     with connection.cursor() as cursor:
@@ -38,3 +41,10 @@ def test_bench_sweeps_refuses_a_database_with_accounts_unless_reset(operator):
     AccountFactory(actor=operator)
     with pytest.raises(CommandError, match="PostgreSQL|has accounts"):
         call_command("bench_sweeps", accounts=400, sample=10, skip_workers=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_bench_sweeps_refuses_zero_turns_with_a_message(on_postgres):
+    with pytest.raises(CommandError, match="--repeat at least 1"):
+        call_command("bench_sweeps", accounts=400, sample=10, repeat=0, skip_workers=True)

@@ -13,6 +13,7 @@ from /proc).
 from __future__ import annotations
 
 import resource
+import statistics
 import time
 from datetime import datetime
 from datetime import time as clock
@@ -24,6 +25,13 @@ from django.utils import timezone
 
 from accounts.management.bench import data, floor, runs
 from accounts.models import Account
+
+
+def median(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The run with the (low) median total, with its own second figure."""
+    ordered = sorted(pairs)
+    return ordered[(len(ordered) - 1) // 2]
+
 
 MARK_START, MARK_END = "<!-- bench_sweeps:start -->", "<!-- bench_sweeps:end -->"
 
@@ -45,16 +53,24 @@ class Command(BaseCommand):
             action="store_true",
             help="empty the account tables first (required if any exist)",
         )
+        parser.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="turns of floor and sweeps, each on a fresh copy; the medians are compared",
+        )
         parser.add_argument("--skip-workers", action="store_true")
         parser.add_argument("--write", action="store_true", help="write docs/PERFORMANCE.md")
 
-    def handle(self, *args, accounts, sample, slices, reset, skip_workers, write, **options):
+    def handle(
+        self, *args, accounts, sample, slices, reset, repeat, skip_workers, write, **options
+    ):
         if connection.vendor != "postgresql":
             raise CommandError(
                 "bench_sweeps needs PostgreSQL: set DATABASE_URL to a bench database."
             )
-        if accounts < 100 or sample < 1:
-            raise CommandError("--accounts must be at least 100 and --sample at least 1.")
+        if accounts < 100 or sample < 1 or repeat < 1:
+            raise CommandError("--accounts must be at least 100, --sample and --repeat at least 1.")
         settings.DEBUG = False  # no query log: memory must stay flat
         if Account.objects.exists():
             if not reset:
@@ -82,49 +98,60 @@ class Command(BaseCommand):
         )
 
         # The floor and the sweeps each run on their own fresh, checkpointed copy of the data and
-        # commit, so both start from the same state and both pay for their commits.
+        # commit, so both start from the same state and both pay for their commits. They take
+        # turns, `repeat` times each, and the medians are compared: on a shared machine one pair
+        # of runs can land 15% apart either way.
         source = settings.DATABASES["default"]["NAME"]
         copies = {run: f"{source}_{run}" for run in ("floor", "sweeps", "workers")}
         if skip_workers:
             del copies["workers"]
+        floor_runs, sweep_runs, histories = [], [], []
         try:
-            runs.clone_database(source, copies["floor"])
-            with runs.on_database(copies["floor"]):
-                floor_statements_s, floor_s, floor_counts = runs.timed_commit(
-                    lambda: floor.run(today, now)
+            for turn in range(1, repeat + 1):
+                runs.clone_database(source, copies["floor"])
+                with runs.on_database(copies["floor"]):
+                    statements_s, total_s, floor_counts = runs.timed_commit(
+                        lambda: floor.run(today, now)
+                    )
+                runs.drop_database(copies["floor"])
+                floor_runs.append((total_s, statements_s))
+                self.say(
+                    f"Floor {turn} (raw SQL, committed): {total_s:.2f} s "
+                    f"({statements_s:.2f} s to the commit), {floor_counts}"
                 )
-            runs.drop_database(copies["floor"])
-            self.say(
-                f"Floor (raw SQL, committed): {floor_s:.2f} s "
-                f"({floor_statements_s:.2f} s to the commit), {floor_counts}"
-            )
-
-            for run in ("sweeps", "workers"):
-                if run in copies:
-                    runs.clone_database(source, copies[run])
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            with runs.on_database(copies["sweeps"]):
-                started = time.perf_counter()
-                project = runs.project_sweeps(today, now)
-                sweep_s = time.perf_counter() - started
-            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            self.say(f"Project sweeps (one process): {sweep_s:.2f} s, {project}")
-            in_process, doubled = runs.history_by_rule(copies["sweeps"])
+                runs.clone_database(source, copies["sweeps"])
+                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                with runs.on_database(copies["sweeps"]):
+                    started = time.perf_counter()
+                    project = runs.project_sweeps(today, now)
+                    sweep_runs.append(time.perf_counter() - started)
+                rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                histories.append(runs.history_by_rule(copies["sweeps"]))
+                runs.drop_database(copies["sweeps"])
+                self.say(f"Project sweeps {turn} (one process): {sweep_runs[-1]:.2f} s, {project}")
+            in_process, doubled = histories[-1]
+            if any(h != histories[-1] for h in histories):
+                raise CommandError(f"The sweeps' history differed between turns: {histories}")
 
             workers = None
             if "workers" in copies:
+                runs.clone_database(source, copies["workers"])
                 workers = runs.two_workers(copies["workers"], today, now, slices)
                 workers["history"], workers["doubled"] = runs.history_by_rule(copies["workers"])
                 self.say(f"Two workers: {workers}")
         finally:
             for name in copies.values():
                 runs.drop_database(name)
+        floor_s, floor_statements_s = median(floor_runs)
+        sweep_s = statistics.median_low(sweep_runs)
         result = {
             "accounts": accounts,
             "counts": counts,
             "generated_s": generated_in,
             "floor_s": floor_s,
             "floor_statements_s": floor_statements_s,
+            "floor_runs": floor_runs,
+            "sweep_runs": sweep_runs,
             "floor": floor_counts,
             "naive_s": naive_s,
             "naive_sample": len(sample_ids),
@@ -179,6 +206,10 @@ class Command(BaseCommand):
         self.say(f"Wrote {path}")
 
 
+def seconds(values) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) + " s"
+
+
 def render(r: dict, summary: str) -> str:
     w = r["workers"] or {}
     return f"""{MARK_START}
@@ -198,9 +229,9 @@ invoices, {r["counts"]["billing_ledgerentry"]:,} ledger entries,
 
 | run | seconds | transitions |
 |---|---|---|
-| floor: one raw SQL statement per sweep (UPDATE … RETURNING + history insert), committed | {r["floor_s"]:.2f} | {sum(r["floor"].values()):,} |
-| the floor's statements alone, before their commit | {r["floor_statements_s"]:.2f} | – |
-| project sweeps, one process (credit hold + dunning + scheduled changes) | {r["sweep_s"]:.2f} | {sum(r["history"].values()):,} |
+| floor: one raw SQL statement per sweep (UPDATE … RETURNING + history insert), committed; median of {seconds(t for t, _ in r["floor_runs"])} | {r["floor_s"]:.2f} | {sum(r["floor"].values()):,} |
+| the floor's statements alone, before their commit (same run) | {r["floor_statements_s"]:.2f} | – |
+| project sweeps, one process (credit hold + dunning + scheduled changes); median of {seconds(r["sweep_runs"])} | {r["sweep_s"]:.2f} | {sum(r["history"].values()):,} |
 | project sweeps, two Celery worker processes, {w.get("ranges", "–")} id ranges | {w.get("seconds", 0):.2f} | {sum(w.get("history", {}).values()):,} |
 | naive per-object loop, {r["naive_sample"]:,}-account sample | {r["naive_s"]:.1f} | – |
 | naive loop extrapolated to every account | {r["naive_full_s"]:,.0f} | – |
@@ -210,7 +241,8 @@ invoices, {r["counts"]["billing_ledgerentry"]:,} ledger entries,
 ```
 
 Each timed run starts from its own copy of the generated data (`CREATE DATABASE … TEMPLATE`,
-then `CHECKPOINT`) and commits, like the sweeps: the commit is where PostgreSQL checks the
+then `CHECKPOINT`); the floor and the one-process sweeps take turns ({len(r["sweep_runs"])} each) and
+their medians are compared. The floor commits, like the sweeps: the commit is where PostgreSQL checks the
 deferred foreign keys Django declares for every row written (and flushes the WAL). The floor's
 statements alone, rolled back before that, are shown as well; the ratio is floor to sweeps, both
 committed.
