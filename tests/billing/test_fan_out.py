@@ -122,3 +122,18 @@ def test_the_fan_out_task_enqueues_one_sweep_per_range(celery_worker, operator):
     children = fan_out_credit_hold_sweep.delay(slices=3).get(timeout=60)
     assert len(children) == 3
     assert sum(app.AsyncResult(c).get(timeout=60)["held"] for c in children) == 5
+
+
+@pytest.mark.django_db
+def test_window_batches_yield_each_match_once_in_order_and_never_over_the_batch_size(operator):
+    from billing.sweeps import window_batches
+
+    accounts = make_accounts(operator, 9)
+    wanted = Account.objects.filter(pk__in=[a.pk for a in accounts[::2]])
+    batches = list(window_batches(wanted, batch_size=2, window=3))
+    flat = [pk for batch in batches for pk in batch]
+    assert flat == sorted(a.pk for a in accounts[::2])
+    assert all(1 <= len(batch) <= 2 for batch in batches)
+    low, high = accounts[2].pk, accounts[7].pk
+    in_range = [pk for b in window_batches(wanted, 2, id_range=(low, high), window=3) for pk in b]
+    assert in_range == [a.pk for a in accounts[::2] if low <= a.pk < high]
