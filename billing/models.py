@@ -244,8 +244,12 @@ class DunningState(models.Model):
 class DunningEvent(models.Model):
     """A step an account passed: once per (account, anchor, step), with its fee and notice (R-X3)."""
 
+    # No index of its own: the unique (account, anchor, step) index below starts with the account.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="dunning_events"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="dunning_events",
+        db_index=False,
     )
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="events")
     anchor = models.DateField(
