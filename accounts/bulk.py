@@ -136,7 +136,7 @@ WITH input AS (
    WHERE a.id = ANY(%(ids)b::bigint[])  -- an index scan of the batch, not of the table
      AND a.id = i.id AND a.status_type_id = i.from_type
   RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
-            i.note, nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid
+            i.note, nextval(%(history_seq)s::oid::regclass) AS hid
 ), hist AS (
   INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
@@ -212,6 +212,7 @@ def apply_rows(
     dunning sweep's batch): the rows must be locked and each move allowed by the table."""
     user = actor.user if getattr(actor.user, "pk", None) else None
     params = {
+        "history_seq": sqlbulk.sequence_oid("accounts_statuschange"),
         "ids": ids,
         "from_types": from_types,
         "to_types": to_types,

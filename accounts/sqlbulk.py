@@ -23,6 +23,21 @@ def server_cursor() -> psycopg.Cursor:
     return psycopg.Cursor(connection.connection)
 
 
+_sequences: dict[tuple[str, str], int] = {}
+
+
+def sequence_oid(table: str) -> int:
+    """The OID of the sequence behind `table`.id, looked up once per database: statements take
+    ids from it with `nextval(%(seq)s::oid::regclass)`, a constant, instead of resolving the
+    sequence's name again for every row (3.5 µs a row against 0.7 µs)."""
+    key = (connection.settings_dict["NAME"], table)
+    if key not in _sequences:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [table])
+            _sequences[key] = cursor.fetchone()[0]
+    return _sequences[key]
+
+
 def _fields(model, names: Sequence[str]) -> list[models.Field]:
     return [model._meta.get_field(name) for name in names]
 

@@ -48,7 +48,7 @@ WITH cand AS (
     FROM cand WHERE a.id = cand.id
   RETURNING a.id, a.number, a.name, a.balance, a.financial_blocking_threshold, a.negative_since,
             a.allowed_negative_days, cand.old_type, cand.old_status, cand.old_name,
-            nextval(pg_get_serial_sequence('accounts_statuschange', 'id')) AS hid
+            nextval(%(history_seq)s::oid::regclass) AS hid
 ), hist AS (
   INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
@@ -83,6 +83,7 @@ def hold(ids: list[int], now: datetime, policies: Policies) -> list[int]:
     hold_type = policies.default_type(BackendStatus.CREDIT_HOLD)
     reason = StatusReason.objects.get(name=REASON_HOLD)
     params = {
+        "history_seq": sqlbulk.sequence_oid("accounts_statuschange"),
         "ids": ids,
         "now": now,
         "hold": hold_type.pk,

@@ -39,7 +39,7 @@ WITH upd AS (
   RETURNING s.id, s.account_id, s.status_before_hold AS old, s.status AS new, p.name, p.service,
             CASE WHEN p.on_credit_hold = '{APPROVE}' THEN '{Action.HOLD_FOR_APPROVAL}'
                  ELSE '{Action.HOLD_STOP}' END AS action,
-            nextval(pg_get_serial_sequence('subscriptions_subscriptionchange', 'id')) AS hid
+            nextval(%(history_seq)s::oid::regclass) AS hid
 ), hist AS (
   INSERT INTO subscriptions_subscriptionchange (id, subscription_id, action, from_status,
     to_status, actor_kind, actor_user_id, rule_id, note, created_at)
@@ -66,6 +66,7 @@ def hold(account_ids: list[int], now: datetime | None = None) -> int:
         cursor.execute(
             HOLD,
             {
+                "history_seq": sqlbulk.sequence_oid("subscriptions_subscriptionchange"),
                 "ids": account_ids,
                 "restorable": sorted(RESTORABLE),
                 "now": now or timezone.now(),
