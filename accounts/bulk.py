@@ -229,7 +229,7 @@ def apply_rows(
         "now": now,
     }
     with sqlbulk.server_cursor() as cursor:
-        cursor.execute(APPLY_SQL, params)
+        cursor.execute(APPLY_SQL, params, binary=True)
         rows = cursor.fetchall()
     if len(rows) != len(ids):
         raise InvalidTransition("Accounts changed while the sweep ran; run it again.")

@@ -54,27 +54,40 @@ def _column_values(field: models.Field, values: list) -> list:
     return list(values)
 
 
-def insert_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> list[int]:
-    """Insert `rows` (tuples in the order of `names`; relations as objects or ids); returns the
-    new primary keys in the order of `rows`."""
+def insert_rows(
+    model, names: Sequence[str], rows: Sequence[tuple], same: dict | None = None
+) -> list[int]:
+    """Insert `rows` (tuples in the order of `names`; relations as objects or ids), each with the
+    values of `same` (field → one value for every row, sent once); returns the new primary keys
+    in the order of `rows`."""
     if not rows:
         return []
+    same = same or {}
     fields = _fields(model, names)
+    constants = _fields(model, list(same))
     if connection.vendor != "postgresql":
         objs = [
-            model(**{f.attname: getattr(v, "pk", v) for f, v in zip(fields, row, strict=True)})
+            model(
+                **{f.attname: getattr(v, "pk", v) for f, v in zip(fields, row, strict=True)},
+                **{
+                    f.attname: getattr(v, "pk", v)
+                    for f, v in zip(constants, same.values(), strict=True)
+                },
+            )
             for row in rows
         ]
         return [obj.pk for obj in model.objects.bulk_create(objs)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, *constants])
     arrays = ", ".join(f"%b::{_array_cast(f)}" for f in fields)
     aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    values = ", ".join([aliases, *(f"%b::{f.db_type(connection)}" for f in constants)])
     sql = (
         f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT {aliases} FROM unnest({arrays}) WITH ORDINALITY AS u({aliases}, n) ORDER BY n "
+        f"SELECT {values} FROM unnest({arrays}) WITH ORDINALITY AS u({aliases}, n) ORDER BY n "
         f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     )
-    params = [
+    # The constants come first in the statement (the SELECT list), then the arrays (FROM).
+    params = [_column_values(f, [v])[0] for f, v in zip(constants, same.values(), strict=True)] + [
         _column_values(f, list(col)) for f, col in zip(fields, zip(*rows, strict=True), strict=True)
     ]
     with server_cursor() as cursor:

@@ -47,14 +47,14 @@ def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
 
 
 def dunning_facts(
-    account: Account, today: date, anchor: date | None, restart_on: date | None = None
+    account: Account, today: date, anchor: date | None, restart_on: date | None = None, tz=None
 ) -> DunningFacts:
     """The facts the ladder reads; after a return to Active it counts from that day."""
 
     def later(day: date | None) -> date | None:
         return max(day, restart_on) if day and restart_on else day
 
-    negative = timezone.localdate(account.negative_since) if account.negative_since else None
+    negative = timezone.localdate(account.negative_since, tz) if account.negative_since else None
     return DunningFacts(
         today=today,
         anchor_due_date=later(anchor),
@@ -83,6 +83,7 @@ class Ladders:
         self.policies = policies
         self._steps: dict[int, dict[int, DunningStep]] = {}
         self._plain: dict[int, list[Step]] = {}
+        self.lean_by_policy: dict[int, bool] = {}  # billing.ladder_rows.lean, per policy
 
     def of(self, account: Account) -> dict[int, DunningStep]:
         policy = self.policies.of(account)
@@ -102,10 +103,12 @@ class Ladders:
         return self._plain[policy.pk]
 
 
-def plan_for(account, state, ladders: Ladders, anchor, today) -> StepPlan | None:
-    """Decide one account with the pure ladder; None when nothing is due past its current step."""
+def plan_for(account, state, ladders: Ladders, anchor, today, tz=None) -> StepPlan | None:
+    """Decide one account with the pure ladder; None when nothing is due past its current step.
+    `tz`: the current time zone, when a batch has looked it up once for all its accounts."""
+    tz = tz or timezone.get_current_timezone()
     steps = ladders.of(account)
-    facts = dunning_facts(account, today, anchor, state.restart_on)
+    facts = dunning_facts(account, today, anchor, state.restart_on, tz)
     current = steps[state.step_id].position if state.step_id in steps else 0
     passed = passed_steps(ladders.plain(account), facts, current)
     if not passed:
@@ -113,7 +116,7 @@ def plan_for(account, state, ladders: Ladders, anchor, today) -> StepPlan | None
     target = steps[passed[-1][0].id]
     counted_from = facts.anchor_due_date if target.condition == "days_past_due" else passed[-1][1]
     # Effective when the step fell due, but never before the status it leaves (history order).
-    effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min))
+    effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min), tz)
     if account.status_changed_at and effective < account.status_changed_at:
         effective = account.status_changed_at
     return StepPlan(
@@ -216,7 +219,7 @@ class StepRecord:
     step_id: int
 
 
-EVENT_FIELDS = ["account", "step", "anchor", "due_on", "applied_on", "notice_sent", "created_at"]
+EVENT_FIELDS = ["account", "step", "anchor", "due_on", "notice_sent"]
 
 
 def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
@@ -240,9 +243,10 @@ def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
         DunningEvent,
         EVENT_FIELDS,
         [
-            (account.pk, step.pk, anchor, day, today, not wait, now)
+            (account.pk, step.pk, anchor, day, not wait)
             for (account, step, anchor, day), wait in zip(wanted, waiting, strict=True)
         ],
+        same={"applied_on": today, "created_at": now},
     )
     for pk, (account, step, anchor, _day) in zip(ids, wanted, strict=True):
         if step.fee > 0:

@@ -50,10 +50,13 @@ Row = namedtuple(
 
 def lean(ladders: Ladders, row: Row) -> bool:
     """True when this path may apply the account's ladder: no fees, no step back to Active."""
-    return all(
-        step.fee == 0 and step.status_type.backend_status != BackendStatus.ACTIVE
-        for step in ladders.of(row).values()
-    )
+    policy = ladders.policies.of(row)
+    if policy.pk not in ladders.lean_by_policy:
+        ladders.lean_by_policy[policy.pk] = all(
+            step.fee == 0 and step.status_type.backend_status != BackendStatus.ACTIVE
+            for step in ladders.of(row).values()
+        )
+    return ladders.lean_by_policy[policy.pk]
 
 
 def apply_batch(
@@ -64,9 +67,9 @@ def apply_batch(
     rows were locked (a row another transaction holds is skipped: it is that one's to decide)."""
     types = {t.pk: t for t in AccountStatusType.objects.all()}
     with sqlbulk.server_cursor() as cursor:
-        cursor.execute(GATHER, {"ids": ids})
+        cursor.execute(GATHER, {"ids": ids}, binary=True)  # results in binary: no text parsing
         rows = [Row(*r, status_type=types[r[1]]) for r in cursor.fetchall()]
-    rest, plans = [], []
+    rest, plans, tz = [], [], timezone.get_current_timezone()
     for row in rows:
         if not lean(ladders, row):
             rest.append(row.pk)
@@ -77,7 +80,7 @@ def apply_batch(
             or not ladders.of(row)
         ):
             continue
-        plan = plan_for(row, row, ladders, row.anchor, today)
+        plan = plan_for(row, row, ladders, row.anchor, today, tz)
         if plan is not None:
             plans.append(plan)
     plans = _move(plans)

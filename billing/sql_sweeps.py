@@ -95,7 +95,7 @@ def hold(ids: list[int], now: datetime, policies: Policies) -> list[int]:
         "now_json": json.loads(json.dumps(now, cls=DjangoJSONEncoder)),
     }
     with sqlbulk.server_cursor() as cursor:
-        cursor.execute(HOLD, params)
+        cursor.execute(HOLD, params, binary=True)
         rows = cursor.fetchall()
     changes = [
         ChangeRecord(pk, account_id, old, BackendStatus.CREDIT_HOLD, now)

@@ -31,7 +31,7 @@ from .credit import credit_facts_of
 from .locks import single_flight
 from .models import DunningPolicy, DunningState, DunningStep, Invoice
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 def keyset_batches(queryset, batch_size: int):

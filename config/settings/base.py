@@ -166,7 +166,7 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 # Sweeps fan out over this many id ranges, so several workers share one sweep (issue 8).
 SWEEP_SLICES = env.int("SWEEP_SLICES", default=4)
 # Accounts per sweep transaction (billing.sweeps.BATCH_SIZE unless the environment says otherwise).
-SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
