@@ -250,8 +250,8 @@ invoices, {r["counts"]["billing_ledgerentry"]:,} ledger entries,
 Each timed run starts from its own copy of the generated data (`CREATE DATABASE … TEMPLATE`,
 then `CHECKPOINT`); the floor and the one-process sweeps take turns ({len(r["sweep_runs"])} each) and
 their medians are compared. The floor commits, like the sweeps: the commit is where PostgreSQL checks the
-deferred foreign keys Django declares for every row written (and flushes the WAL). The floor's
-statements alone, rolled back before that, are shown as well; the ratio is floor to sweeps, both
+deferred foreign keys Django declares for every row written (and flushes the WAL). The time the
+floor's statements took up to that commit is shown as well; the ratio is floor to sweeps, both
 committed.
 
 The project's sweeps also do what the floor leaves out: the subscriptions of accounts entering
