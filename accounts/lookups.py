@@ -12,7 +12,9 @@ def _plain_ints(values) -> bool:
     return all(type(v) is int for v in values)
 
 
-class AnyOf(In):
+class _AsArray:
+    """What `__any` adds to its `IN` lookup: ids pass unprepared, PostgreSQL gets one array."""
+
     lookup_name = "any"
 
     def get_prep_lookup(self):
@@ -31,13 +33,9 @@ class AnyOf(In):
         return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", (*lhs_params, values)
 
 
-class RelatedAnyOf(RelatedIn):
+class AnyOf(_AsArray, In):
+    """`pk__any=[…]` on any field."""
+
+
+class RelatedAnyOf(_AsArray, RelatedIn):
     """`account_id__any=[…]` / `account__any=[…]` on a foreign key."""
-
-    lookup_name = "any"
-    as_postgresql = AnyOf.as_postgresql
-
-    def get_prep_lookup(self):
-        if isinstance(self.rhs, list | tuple | set) and _plain_ints(self.rhs):
-            return list(self.rhs)
-        return super().get_prep_lookup()
