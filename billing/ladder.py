@@ -179,7 +179,7 @@ def apply_dunning_batch(
         ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
         [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
     )
-    return _record_steps(plans, today)
+    return record_steps(plans, today)
 
 
 def _move(plans: list[StepPlan]) -> list[StepPlan]:
@@ -222,7 +222,9 @@ class StepRecord:
 EVENT_FIELDS = ["account", "step", "anchor", "due_on", "notice_sent"]
 
 
-def _record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
+def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
+    """Write each passed step once (R-X3) with its fee and its notice after commit; both the
+    model path and the row path (ladder_rows) end here."""
     existing = set(
         DunningEvent.objects.filter(account_id__any=[p.account.pk for p in plans]).values_list(
             "account_id", "anchor", "step_id"

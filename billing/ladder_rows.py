@@ -4,7 +4,7 @@ One statement locks the batch (SKIP LOCKED) and reads, per account, what the lad
 status, money, exemption, ladder state and the due date of its earliest unpaid invoice. The pure
 ladder (billing/dunning.py, through ladder.plan_for) decides each account exactly as it does on the
 model path; the writes are the same set-based statements (accounts.bulk.apply_rows, one upsert of
-the states, ladder._record_steps). A policy with a fee on a step, or a step that returns an
+the states, ladder.record_steps). A policy with a fee on a step, or a step that returns an
 account to Active, takes the model path (ladder.apply_dunning_batch): fees post through the
 ledger service, and a return to Active goes through the target resolvers with a loaded account.
 """
@@ -23,7 +23,7 @@ from accounts.models import Account, AccountStatusType, ActorKind, BackendStatus
 from accounts.services import get_reason
 from accounts.transitions import next_state
 
-from .ladder import DUNNING_STATUSES, REASON_DUNNING, Ladders, StepRecord, _record_steps, plan_for
+from .ladder import DUNNING_STATUSES, REASON_DUNNING, Ladders, StepRecord, plan_for, record_steps
 from .models import DunningState
 
 GATHER = """
@@ -39,7 +39,7 @@ SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balan
    FOR UPDATE OF a SKIP LOCKED
 """
 
-# What plan_for, the resolvers and _record_steps read of an account (and of its ladder state):
+# What plan_for, the resolvers and record_steps read of an account (and of its ladder state):
 # the same attribute names as Account and DunningState, so the one decision path serves both.
 Row = namedtuple(
     "Row",
@@ -91,7 +91,7 @@ def apply_batch(
         ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
         [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
     )
-    return _record_steps(plans, today), rest, len(rows)
+    return record_steps(plans, today), rest, len(rows)
 
 
 def _move(plans):
