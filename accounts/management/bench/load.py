@@ -70,14 +70,14 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-def gunicorn_env() -> dict:
-    """Production settings on this process's database; its SECRET_KEY, so that the session made
-    here (force_login) is valid there."""
+def gunicorn_env(db_url: str | None = None, secret_key: str | None = None) -> dict:
+    """Production settings on `db_url` (this process's database unless given); this process's
+    SECRET_KEY unless given, so that a session made here (force_login) is valid there."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": database_url(),
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": db_url or database_url(),
+        "DJANGO_SECRET_KEY": secret_key or settings.SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "PAYMENT_GATEWAY": "billing.gateway.TestGateway",
@@ -170,12 +170,16 @@ def run_wrk(label, port, path, headers, connections, seconds, random_high=None) 
     )
 
 
-def run_python(label, port, path, headers, connections, seconds, random_high=None) -> LoadResult:
+def run_python(
+    label, port, path, headers, connections, seconds, random_high=None, max_requests=None
+) -> LoadResult:
+    """The same load without wrk; `max_requests` (spread over the connections) bounds it too."""
     deadline = time.monotonic() + seconds
+    per_worker = max(1, max_requests // connections) if max_requests else None
 
     def worker(n):
         times, errors, i = [], 0, 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (per_worker is None or i < per_worker):
             i += 1
             number = f"{(n * 7919 + i * 104729) % random_high + 1:010d}" if random_high else ""
             started = time.perf_counter()
