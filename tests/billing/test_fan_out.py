@@ -2,14 +2,10 @@
 
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts.models import Account, StatusChange
@@ -20,6 +16,7 @@ from billing.tasks import credit_hold_sweep as credit_task
 from billing.tasks import fan_out_credit_hold_sweep, parse_range
 from config.celery import app
 from tests.accounts.factories import AccountFactory
+from tests.celery_worker import worker_process
 
 
 def make_accounts(operator, n):
@@ -57,38 +54,6 @@ def test_range_sweeps_together_equal_one_whole_sweep(operator):
 def test_a_bad_id_range_is_refused_with_a_message(low, high):
     with pytest.raises(BillingError, match="id range"):
         parse_range(low, high)
-
-
-def worker_process(queue: str, name: str) -> subprocess.Popen:
-    """A real `celery worker` process on this test's database and Redis DB, on `queue`."""
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
-    return subprocess.Popen(  # noqa: S603 - our own worker command
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.celery

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from celery.result import AsyncResult
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -29,9 +27,9 @@ from billing.models import DunningEvent, DunningStep, EntryKind, LedgerEntry
 from billing.tasks import dunning_sweep
 from config.celery import app
 from tests.accounts.factories import AccountFactory
+from tests.celery_worker import worker_process
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 60
 STEPS = 3  # R-D1, R-D2, R-D3: 20 days past due passes all of them
 FEE = Decimal("5.00")
@@ -57,40 +55,8 @@ def overdue_accounts(operator, n: int) -> list[Account]:
 
 
 def start_worker(queue: str, **env) -> subprocess.Popen:
-    """`celery -A config worker -P prefork -c 1` on this test's database and Redis DB."""
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": url,
-        "SWEEP_BATCH_SIZE": str(BATCH),  # many small transactions: the kill lands between them
-        **env,
-    }
-    return subprocess.Popen(  # noqa: S603 - our own worker command
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "prefork",
-            "-c",
-            "1",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,  # its own process group: killpg takes the whole worker
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """A prefork worker with one child; many small transactions, so the kill lands between them."""
+    return worker_process(queue, queue, pool="prefork", SWEEP_BATCH_SIZE=str(BATCH), **env)
 
 
 def pool_child(worker: subprocess.Popen, timeout: float = 30) -> int:
