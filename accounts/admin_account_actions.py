@@ -122,17 +122,23 @@ class AccountActionsMixin:
             return f"Account {account.number} already had that status; nothing changed."
         return f"Account {account.number} is now {account.status_type.name}."
 
-    def change_status_action(self, request, account, action):
+    def _change_status(self, request, account, default_note: str = ""):
+        """The `perform` of the status forms: the service, then the message for the operator."""
+
         def perform(data):
             change = services.change_status(
                 account,
                 data["status_type"],
                 actor=request.user,
                 reason=data["reason"],
-                note=data["note"],
+                note=data["note"] or default_note,
             )
             return self._status_message(account, change)
 
+        return perform
+
+    def change_status_action(self, request, account, action):
+        perform = self._change_status(request, account)
         return self.run_form_action(
             request, account, action, form_class=StatusForm, perform=perform,
             form_kwargs={"account": account},
@@ -141,16 +147,7 @@ class AccountActionsMixin:
         )  # fmt: skip
 
     def suspend_action(self, request, account, action):
-        def perform(data):
-            change = services.change_status(
-                account,
-                data["status_type"],
-                actor=request.user,
-                reason=data["reason"],
-                note=data["note"] or "Suspended: immediately, with no refund",
-            )
-            return self._status_message(account, change)
-
+        perform = self._change_status(request, account, "Suspended: immediately, with no refund")
         return self.run_form_action(
             request, account, action, form_class=StatusForm, perform=perform,
             form_kwargs={"account": account, "backend_statuses": (S.SUSPENDED,)},
