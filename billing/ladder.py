@@ -182,6 +182,14 @@ def apply_dunning_batch(
     return record_steps(plans, today)
 
 
+def step_note(plan: StepPlan) -> str:
+    """The history note of a dunning move: which step of which ladder, counted from when."""
+    return (
+        f"dunning step {plan.target.position} of “{plan.target.policy.name}”, "
+        f"counted from {plan.anchor}"
+    )
+
+
 def _move(plans: list[StepPlan]) -> list[StepPlan]:
     """Change the statuses; a plan the transition table refuses (say an operator's suspension
     and a step pointing at credit hold) is dropped, and nothing is recorded for it."""
@@ -198,12 +206,8 @@ def _move(plans: list[StepPlan]) -> list[StepPlan]:
         except InvalidTransition:
             continue
         allowed.append(plan)
-        note = (
-            f"dunning step {plan.target.position} of “{plan.target.policy.name}”, "
-            f"counted from {plan.anchor}"
-        )
         groups[plan.target.rule_id or "R-X3"].append(
-            bulk.Move(plan.account, plan.target.status_type, note, plan.effective_at)
+            bulk.Move(plan.account, plan.target.status_type, step_note(plan), plan.effective_at)
         )
     for rule_id, moves in groups.items():
         bulk.change_statuses(moves, actor=Actor.system(rule_id), reason=REASON_DUNNING)

@@ -23,7 +23,15 @@ from accounts.models import Account, AccountStatusType, ActorKind, BackendStatus
 from accounts.services import get_reason
 from accounts.transitions import next_state
 
-from .ladder import DUNNING_STATUSES, REASON_DUNNING, Ladders, StepRecord, plan_for, record_steps
+from .ladder import (
+    DUNNING_STATUSES,
+    REASON_DUNNING,
+    Ladders,
+    StepRecord,
+    plan_for,
+    record_steps,
+    step_note,
+)
 from .models import DunningState
 
 GATHER = """
@@ -98,11 +106,9 @@ def _move(plans):
     """ladder._move for rows: the table refuses → the plan is dropped; one statement moves the
     rest, with history and outbox rows; the status listeners get every change at once."""
     now = timezone.now()
-    allowed, columns = (
-        [],
-        {k: [] for k in ("ids", "from_types", "to_types", "rules", "eff", "notes")},
-    )
-    reasons = {}
+    allowed = []
+    columns = {k: [] for k in ("ids", "from_types", "to_types", "rules", "eff", "notes")}
+    reasons = {}  # R-E3: the dunning reason must fit every status it moves accounts to
     for plan in plans:
         actor = Actor.system(plan.target.rule_id or "R-X3")
         target, rule_id = lifecycle.resolve_target(plan.account, plan.target.status_type, actor)
@@ -126,10 +132,7 @@ def _move(plans):
         columns["to_types"].append(target.pk)
         columns["rules"].append(rule_id)
         columns["eff"].append(plan.effective_at)
-        columns["notes"].append(
-            f"dunning step {plan.target.position} of “{plan.target.policy.name}”, "
-            f"counted from {plan.anchor}"
-        )
+        columns["notes"].append(step_note(plan))
     if columns["ids"]:
         changes = bulk.apply_rows(
             ids=columns["ids"],
