@@ -40,8 +40,12 @@ test-sqlite: $(VENV)/.installed-dev
 	DATABASE_URL=$(SQLITE_TEST_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 		$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not postgres" $(PYTEST_ARGS)
 
+## lint: ruff, import-linter (layers accounts ← billing ← subscriptions, no cycles), module and
+## function sizes, missing migrations
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tests/architecture/code_shape.py
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## check-deploy: Django's deployment checks on the production settings; any warning fails
