@@ -1,4 +1,5 @@
-"""Top-level URLs: the operators' admin; the control panel and API join as their issues land."""
+"""Top-level URLs: the operators' admin, the control panel and the service API (subscriptions'
+entitlement and usage, authenticated by accounts' API keys)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,6 +12,6 @@ admin.site.index_title = "Operations"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("panel/", include("accounts.panel.urls")),
-    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("subscriptions.api.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

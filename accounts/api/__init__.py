@@ -1,1 +1,2 @@
-"""The JSON API for providers' services: entitlement and pay-as-you-go usage (DESIGN §6, R-G1)."""
+"""Service API keys and the API's authentication (R-G1 API); the entitlement and usage views are
+subscriptions' (subscriptions/api/), mounted at /api/v1/ by config/urls.py."""

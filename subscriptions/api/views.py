@@ -1,68 +1,40 @@
 """`GET /api/v1/accounts/<number>/entitlement` and `POST …/usage` for providers' services.
 
-Authenticated by a per-service API key (401 JSON without a valid one). Whether the account may use
-the service comes from the control panel's access table (DESIGN §2 "service use"); an unknown
-account gets the same answer as a locked one, so account numbers cannot be probed (R-G1).
+Authenticated by a per-service API key (accounts.api.auth; 401 JSON without a valid one). Whether
+the account may use the service comes from the control panel's access table (DESIGN §2 "service
+use"); an unknown account gets the same answer as a locked one, so account numbers cannot be
+probed (R-G1). The views are subscriptions': entitlement reads running subscriptions (R-S3) and
+usage posts billing's charge.
 """
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import wraps
 
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from accounts.actors import Actor
+from accounts.api.auth import service_api
 from accounts.models import Account
+from accounts.panel import access
+from accounts.panel.access import Capability as C
 from billing import services as billing
 from billing.errors import BillingError
 from billing.models import LedgerEntry
-from subscriptions.models import Subscription
 
-from ..panel import access
-from ..panel.access import Capability as C
-from .keys import authenticate, key_from_headers
+from ..models import Subscription
 
 REFUSED = {"allowed": False, "error": access.MSG_SERVICE_REFUSED}
 RUNNING = (Subscription.Status.ACTIVE, Subscription.Status.GRACED)
 MAX_DESCRIPTION = 200
 MAX_IDEMPOTENCY_KEY = 80
-MSG_NO_KEY = "A valid service API key is required (Authorization: Bearer <key>)."
-MSG_METHOD = "Method {method} is not allowed here; use {allowed}."
 MSG_BAD_JSON = "The body must be a JSON object."
 MSG_DESCRIPTION = f"“description” must be a string of at most {MAX_DESCRIPTION} characters."
 MSG_IDEMPOTENCY = (
     f"“idempotency_key” must be a non-empty string of at most {MAX_IDEMPOTENCY_KEY} characters."
 )
 MSG_AMOUNT_MISSING = '“amount” is required: a positive decimal such as "0.25".'
-
-
-def api(method: str):
-    """Allow one method, require a service API key; the key's row is passed on."""
-
-    def decorate(view):
-        @csrf_exempt
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method != method:
-                response = JsonResponse(
-                    {"error": MSG_METHOD.format(method=request.method, allowed=method)},
-                    status=405,
-                )
-                response["Allow"] = method
-                return response
-            key = authenticate(key_from_headers(request.META))
-            if key is None:
-                response = JsonResponse({"error": MSG_NO_KEY}, status=401)
-                response["WWW-Authenticate"] = 'Bearer realm="entitlement"'
-                return response
-            return view(request, key, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def is_entitled(number: str) -> tuple[bool, int | None]:
@@ -84,7 +56,7 @@ def is_entitled(number: str) -> tuple[bool, int | None]:
     return access.may_use_services(status, has_running_subscription=running), pk
 
 
-@api("GET")
+@service_api("GET")
 def entitlement(request, key, number: str):
     allowed, _pk = is_entitled(number)
     return JsonResponse({"allowed": True} if allowed else REFUSED)
@@ -126,7 +98,7 @@ def parse_usage(body: bytes) -> tuple[dict | None, str]:
     return {"amount": amount, "description": description.strip() or "Usage", "key": idem}, ""
 
 
-@api("POST")
+@service_api("POST")
 def usage(request, key, number: str):
     """Post pay-as-you-go usage for an entitled account (refused like the entitlement check)."""
     fields, problem = parse_usage(request.body)
