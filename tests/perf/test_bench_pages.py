@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accounts.management.commands.bench_pages import MARK_END, MARK_START
 from accounts.models import Account, ServiceApiKey
+from subscriptions.management.commands.bench_pages import MARK_END, MARK_START
 
 from .busy import accounts_of_every_status
 

@@ -5,7 +5,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages \\
         python manage.py bench_pages --accounts 1000000 --reset --write
 
-It generates the sweep benchmark's data set (accounts/management/bench/data.py), vacuums and
+It generates the sweep benchmark's data set (subscriptions/management/bench/data.py), vacuums and
 analyses it (what autovacuum does to a table at rest), creates an operator (superuser) and a
 customer member of one Active account, then measures p50/p95 of each admin page and the
 dashboard in this process with django.test.Client (warm-up excluded), and finally the dashboard
@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.api.keys import issue_service_api_key
-from accounts.management.bench import data, load, pages
 from accounts.models import Account, ServiceApiKey
+from subscriptions.management.bench import data, load, pages
 
 MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
 WARMUP_SECONDS = 3
@@ -222,7 +222,7 @@ numbers from it):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_pages .venv/bin/python manage.py \\
         bench_pages --accounts {r["accounts"]} --reset --write
 
-Data set (`accounts/management/bench/data.py`, {r["generated_s"]:.0f} s to generate, vacuum and
+Data set (`subscriptions/management/bench/data.py`, {r["generated_s"]:.0f} s to generate, vacuum and
 analyse): {c["accounts_account"]:,} accounts, {c["subscriptions_subscription"]:,} subscriptions,
 {c["billing_invoice"]:,} invoices, {c["billing_ledgerentry"]:,} ledger entries. An operator
 (superuser) and a customer, member of one Active account.

@@ -20,7 +20,7 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.management.bench import load
+from subscriptions.management.bench import load
 
 # Demo accounts (seed_demo): Active, Credit hold (its running subscriptions are looked up) and
 # a number that does not exist (answered like a locked account).

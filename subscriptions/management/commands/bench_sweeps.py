@@ -3,11 +3,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lifecycle_bench \\
         python manage.py migrate && python manage.py bench_sweeps --accounts 1000000 --write
 
-It generates the data set (accounts/management/bench/data.py), then from the same starting data:
-the naive loop on a sample (rolled back, extrapolated), and — each on its own fresh copy of the
-database, committed — the floor (one SQL statement per sweep), the project's sweeps in this
+It generates the data set (subscriptions/management/bench/data.py), then from the same starting
+data: the naive loop on a sample (rolled back, extrapolated), and — each on its own fresh copy of
+the database, committed — the floor (one SQL statement per sweep), the project's sweeps in this
 process, and the same sweeps shared by two real Celery worker processes (their peak memory read
-from /proc).
+from /proc). It lives in subscriptions, the top app, because it drives every app's sweeps.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.management.bench import data, floor, runs
 from accounts.models import Account
+from subscriptions.management.bench import data, floor, runs
 
 
 def median(pairs: list[tuple[float, float]]) -> tuple[float, float]:
@@ -232,7 +232,7 @@ Data set ({r["generated_s"]:.0f} s to generate): {r["counts"]["accounts_account"
 {r["counts"]["subscriptions_subscription"]:,} subscriptions, {r["counts"]["billing_invoice"]:,}
 invoices, {r["counts"]["billing_ledgerentry"]:,} ledger entries,
 {r["counts"]["accounts_scheduledstatuschange"]:,} scheduled changes due (mix in
-`accounts/management/bench/data.py`: ~5% cross their threshold, ~3% are past a dunning step).
+`subscriptions/management/bench/data.py`: ~5% cross their threshold, ~3% are past a dunning step).
 
 | run | seconds | transitions |
 |---|---|---|

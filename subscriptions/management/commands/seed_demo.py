@@ -1,8 +1,10 @@
 """Load the demo data set: every back-end status, each reached the way the product reaches it.
 
-A command may call any app's services (like a view); the order matters: accounts and operator
-decisions, then money set-up, then orders (a prepaid order may put an account on credit hold),
-then overdue invoices and the dunning sweep.
+Each app seeds its own part (accounts/demo.py, billing/demo.py, subscriptions/demo.py); the
+command lives in subscriptions, the top app, because only it may call all three (STYLE "Which app
+may know which"). The order matters: accounts and operator decisions, then money set-up, then
+orders (a prepaid order may put an account on credit hold), then overdue invoices and the dunning
+sweep.
 """
 
 from django.conf import settings
