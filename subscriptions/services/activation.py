@@ -1,0 +1,128 @@
+"""Enable and Suspend (R-E5): activate a stopped subscription, stop a running one, each with the
+options that say what happens to the money; `preview=True` writes nothing (R-X5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import as_actor
+
+from .. import core
+from ..errors import InvalidOption
+from ..models import Subscription
+from ..proration import CHARGE, PlannedEntry, new_period, settle_period, unused_part
+from ..transitions import Action, next_state
+
+ZERO = Decimal("0.00")
+# Suspend (stop) options: the immediate cancel options that keep the subscription (R-E5).
+STOP_OPTIONS = {
+    "immediately_prorated_refund": "prorated",
+    "immediately_full_refund": "full",
+    "immediately_no_refund": "none",
+}
+ENABLE_OPTIONS = ("immediately_full_charge", "immediately_prorated_charge", "immediately_no_charge")
+
+MSG_BAD_OPTION = _("“{option}” is not one of the options: {options}.")
+MSG_POSTPAID_ENABLE = _(
+    "A postpaid subscription is billed at the end of its period: enable it with no charge."
+)
+MSG_TRIAL_OVER = _("This trial has ended; renew it or order the plan to continue.")
+
+
+def _check_option(option: str, options) -> None:
+    if option not in options:
+        raise InvalidOption(MSG_BAD_OPTION.format(option=option, options=", ".join(options)))
+
+
+def _activation(sub: Subscription, option: str | None, today: date) -> tuple[list, dict]:
+    """The entries and period an Enable option implies (R-E5 Enable options)."""
+    terms = core.terms_of(sub)
+    running = sub.period_end > today
+    if option is None:  # resume: free inside a paid running period, else a new charged period
+        option = "immediately_no_charge" if running else "immediately_full_charge"
+    _check_option(option, ENABLE_OPTIONS)
+    if sub.trial:
+        if not running:
+            raise InvalidOption(MSG_TRIAL_OVER)
+        option = "immediately_no_charge"
+    if not terms.prepaid:
+        if option != "immediately_no_charge":
+            raise InvalidOption(MSG_POSTPAID_ENABLE)
+        start, end = new_period(today, sub.plan.period_months)
+        return [], {"period_start": start, "period_end": end, "period_paid": ZERO}
+    if option == "immediately_prorated_charge" and running:
+        amount = unused_part(terms.billable_price, sub.period_start, sub.period_end, today)
+        why = f"{sub.plan.name}: prorated charge from {today} to {sub.period_end}"
+        entries = [PlannedEntry(CHARGE, -amount, why, today)] if amount else []
+        return entries, {"period_paid": sub.period_paid + amount}
+    if option == "immediately_no_charge" and running:
+        return [], {}
+    start, end = new_period(today, sub.plan.period_months)
+    fields = {"period_start": start, "period_end": end, "period_paid": ZERO}
+    if option == "immediately_no_charge":
+        return [], fields
+    price = terms.billable_price
+    fields["period_paid"] = price
+    return [PlannedEntry(CHARGE, -price, f"{sub.plan.name}: {start} to {end}", today)], fields
+
+
+def activate(
+    subscription: Subscription,
+    *,
+    actor: Any,
+    option: str | None = None,
+    today: date | None = None,
+    preview: bool = False,
+    await_provisioning: bool = False,
+):
+    """Activate (Enable) a stopped subscription with an Enable option; preview writes nothing."""
+    actor, today = as_actor(actor), core.today_or(today)
+    with transaction.atomic():
+        account, sub = core.lock_both(subscription)
+        core.guard(Action.ACTIVATE, account, actor, sub=sub)  # R-CH8: top up first
+        next_state(sub.status, Action.ACTIVATE)
+        entries, fields = _activation(sub, option, today)
+        if preview:
+            return entries
+        for name, value in fields.items():
+            setattr(sub, name, value)
+        sub.next_billing_date = sub.period_end
+        sub.save(update_fields=[*fields, "next_billing_date"])
+        core.begin(sub, Action.ACTIVATE, actor=actor, await_provisioning=await_provisioning)
+        core.post_entries(account, entries, actor)
+    subscription.refresh_from_db()
+    return subscription
+
+
+def stop(
+    subscription: Subscription,
+    *,
+    actor: Any,
+    option: str = "immediately_no_refund",
+    today: date | None = None,
+    preview: bool = False,
+    await_provisioning: bool = False,
+):
+    """Stop (Suspend) a subscription with a Suspend option; preview writes nothing."""
+    actor, today = as_actor(actor), core.today_or(today)
+    _check_option(option, STOP_OPTIONS)
+    with transaction.atomic():
+        account, sub = core.lock_both(subscription)
+        core.guard(Action.STOP, account, actor, sub=sub)
+        next_state(sub.status, Action.STOP)
+        entries = settle_period(core.terms_of(sub), today, STOP_OPTIONS[option])
+        if preview:
+            return entries
+        sub.period_paid += core.paid_change(entries)
+        sub.save(update_fields=["period_paid"])
+        core.begin(
+            sub, Action.STOP, actor=actor, await_provisioning=await_provisioning, note=option
+        )
+        core.post_entries(account, entries, actor)
+    subscription.refresh_from_db()
+    return subscription

@@ -1,0 +1,120 @@
+"""Ordering a plan (R-CH8: no trial on credit hold) and completing a provisioned operation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services as account_services
+from accounts.actors import as_actor
+from accounts.models import Account
+
+from .. import core, pool
+from ..errors import OrderRefused, UnknownPlan
+from ..models import Plan, Subscription
+from ..policy import ORDER
+from ..proration import CHARGE, PlannedEntry, new_period
+from ..transitions import Action
+
+S = Subscription.Status
+ZERO = Decimal("0.00")
+MSG_UNKNOWN_PLAN = _("There is no plan “{plan}”.")
+MSG_NOT_ORDERABLE = _("The plan “{plan}” can no longer be ordered.")
+MSG_NO_TRIAL = _("The plan “{plan}” has no trial; order it commercially.")
+MSG_PLAN_CURRENCY = _(
+    "The plan “{plan}” is priced in {plan_currency}; the account is billed in {currency}."
+)
+
+
+def get_plan(plan: Plan | int | str) -> Plan:
+    """Resolve a plan given as an object, an id or a name; unknown → UnknownPlan."""
+    if isinstance(plan, Plan):
+        found = Plan.objects.filter(pk=plan.pk).first() if plan.pk else None
+    elif isinstance(plan, int) and not isinstance(plan, bool):
+        found = Plan.objects.filter(pk=plan).first()
+    else:
+        found = Plan.objects.filter(name=str(plan)).first()
+    if found is None:
+        raise UnknownPlan(MSG_UNKNOWN_PLAN.format(plan=plan))
+    return found
+
+
+def _refuse_unorderable(plan: Plan, *, trial: bool) -> None:
+    if not plan.orderable:
+        raise OrderRefused(MSG_NOT_ORDERABLE.format(plan=plan.name))
+    if trial and not plan.trial_allowed:
+        raise OrderRefused(MSG_NO_TRIAL.format(plan=plan.name))
+
+
+def _refuse_other_currency(plan: Plan, account: Account) -> None:
+    if plan.currency != account.currency:
+        raise OrderRefused(
+            MSG_PLAN_CURRENCY.format(
+                plan=plan.name, plan_currency=plan.currency, currency=account.currency
+            )
+        )
+
+
+def order(
+    account: Account,
+    plan: Plan | int | str,
+    *,
+    actor: Any,
+    trial: bool = False,
+    today: date | None = None,
+    auto_renew: bool = True,
+    await_provisioning: bool = False,
+) -> Subscription:
+    """Order a plan for an account; a prepaid commercial order is charged its first period."""
+    actor, today, plan = as_actor(actor), core.today_or(today), get_plan(plan)
+    _refuse_unorderable(plan, trial=trial)
+    with transaction.atomic():
+        locked = core.lock_account(account)
+        core.guard(ORDER, locked, actor, trial=trial)  # R-CH8: no trial on credit hold
+        _refuse_other_currency(plan, locked)
+        start, end = (
+            (today, date.fromordinal(today.toordinal() + plan.trial_days))
+            if trial
+            else new_period(today, plan.period_months)
+        )
+        prepaid = plan.billing_model == Plan.BillingModel.PREPAID
+        charge = plan.price if prepaid and not trial else ZERO
+        sub = Subscription.objects.create(
+            account=locked,
+            plan=plan,
+            status=S.ACTIVATING,
+            trial=trial,
+            auto_renew=auto_renew,
+            price=plan.price,
+            period_start=start,
+            period_end=end,
+            period_paid=charge,
+            next_billing_date=end,
+        )
+        core.record(sub, ORDER, "", actor, note="trial" if trial else "")
+        pool.allocate(sub, plan.resource_kind, plan.resources_included)
+        if not await_provisioning:
+            core.transition(sub, Action.COMPLETE, actor=actor)
+        if not trial:  # R-G3: buying a subscription is a renewal
+            account_services.clear_renewal_deadline(
+                locked, actor=actor, note=f"ordered {plan.name}"
+            )
+        if charge:
+            entry = PlannedEntry(CHARGE, -charge, f"{plan.name}: {start} to {end}", today)
+            core.post_entries(locked, [entry], actor)
+    sub.refresh_from_db()
+    return sub
+
+
+def complete_operation(subscription: Subscription, *, actor: Any) -> Subscription:
+    """Finish the operation in progress (the provider reports it done): transitional → stable."""
+    actor = as_actor(actor)
+    with transaction.atomic():
+        _account, sub = core.lock_both(subscription)
+        core.transition(sub, Action.COMPLETE, actor=actor)
+    subscription.refresh_from_db()
+    return subscription
