@@ -3,7 +3,7 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_gear import GearAction, GearMenuMixin
 from accounts.admin_paging import LargeListAdmin
 from accounts.errors import AccountsError

@@ -1,0 +1,208 @@
+"""Accounts in the operator portal: the change list with its gear menu, the overview, the add and
+change forms (status and balance only through services), and memberships."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from . import services
+from .admin_account_actions import ACCOUNT_GEAR_ACTIONS, AccountActionsMixin
+from .admin_gear import GearMenuMixin
+from .admin_logs import ReadOnlyInline
+from .admin_overview import AccountOverviewMixin
+from .admin_paging import LargeListAdmin
+from .errors import AccountsError
+from .models import (
+    Account,
+    AccountAudit,
+    AccountStatusType,
+    Membership,
+    ScheduledStatusChange,
+    StatusChange,
+)
+
+
+class AccountAddForm(forms.ModelForm):
+    """Creation form: a new account starts Active or Prospect (R-C1, R-E7)."""
+
+    class Meta:
+        model = Account
+        fields = [
+            "name",
+            "status_type",
+            "currency",
+            "financial_blocking_threshold",
+            "allowed_negative_days",
+            "next_payment_date",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status_type"].queryset = AccountStatusType.objects.filter(
+            backend_status__in=services.NEW_ACCOUNT_STATUSES
+        )
+        self.fields["status_type"].initial = services.default_status_type("active")
+        self.fields["currency"].initial = settings.DEFAULT_CURRENCY
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fk_name = "account"
+    extra = 0
+    can_delete = False
+    fields = [
+        "effective_at",
+        "from_type",
+        "to_type",
+        "reason",
+        "actor_kind",
+        "actor_user",
+        "rule_id",
+        "note",
+    ]
+    readonly_fields = fields
+    ordering = ["-effective_at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AccountAuditInline(ReadOnlyInline):
+    model = AccountAudit
+    fields = ["at", "field", "old_value", "new_value", "actor_kind", "actor_user", "note"]
+    readonly_fields = fields
+
+
+class ScheduledStatusChangeInline(ReadOnlyInline):
+    model = ScheduledStatusChange
+    fields = ["effective_on", "status_type", "reason", "state", "author", "outcome"]
+    readonly_fields = fields
+
+
+@admin.register(Account)
+class AccountAdmin(
+    LargeListAdmin, AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, admin.ModelAdmin
+):
+    list_display = [
+        "overview_link",
+        "name",
+        "status",
+        "balance",
+        "threshold",
+        "next_payment",
+    ]
+    list_display_links = ["name"]
+    gear_actions = ACCOUNT_GEAR_ACTIONS
+    list_filter = ["status_type__backend_status", "status_type"]
+    search_fields = ["number", "name"]
+    list_select_related = ["status_type"]
+    # Status and balance change only through services (history rows, ledger): read-only here.
+    readonly_fields = [
+        "status_type",
+        "status_reason",
+        "status_changed_at",
+        "balance",
+        "currency",
+        "financial_blocking_threshold",
+        # R-X2, R-G3: changed through services that write AccountAudit rows (actions below).
+        "dunning_exempt",
+        "dunning_exempt_until",
+        "renewal_deadline",
+        "created_at",
+    ]
+    inlines = [MembershipInline, StatusChangeInline]
+    actions = ["exempt_from_dunning", "end_dunning_exemption"]
+
+    add_fields = [
+        "name",
+        "status_type",
+        "currency",
+        "financial_blocking_threshold",
+        "allowed_negative_days",
+        "next_payment_date",
+    ]
+
+    @admin.display(description="Account number", ordering="number")
+    def overview_link(self, account):
+        url = reverse("admin:accounts_account_overview", args=[account.pk])
+        return format_html('<a href="{}" title="Overview">{}</a>', url, account.number)
+
+    @admin.display(description="Status", ordering="status_type__name")
+    def status(self, account):
+        status_type = account.status_type
+        return format_html(
+            '<span class="status-pill status-{}">{}</span>',
+            status_type.backend_status,
+            status_type.name,
+        )
+
+    @admin.display(description="Threshold", ordering="financial_blocking_threshold")
+    def threshold(self, account):
+        return account.financial_blocking_threshold
+
+    @admin.display(description="Next payment", ordering="next_payment_date")
+    def next_payment(self, account):
+        return account.next_payment_date
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_fields(self, request, obj=None):
+        return super().get_fields(request, obj) if obj else self.add_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = AccountAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return []
+        return [*self.inlines, ScheduledStatusChangeInline, AccountAuditInline]
+
+    def _set_exemption(self, request, queryset, exempt):
+        for account in queryset:
+            try:
+                services.set_dunning_exemption(account, exempt=exempt, actor=request.user)
+            except AccountsError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+        self.message_user(request, f"Updated {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Exempt from dunning (R-X2)", permissions=["change"])
+    def exempt_from_dunning(self, request, queryset):
+        self._set_exemption(request, queryset, True)
+
+    @admin.action(description="End the dunning exemption (R-X2)", permissions=["change"])
+    def end_dunning_exemption(self, request, queryset):
+        self._set_exemption(request, queryset, False)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {f: form.cleaned_data[f] for f in self.add_fields[2:]}
+        created = services.create_account(
+            name=form.cleaned_data["name"],
+            actor=request.user,
+            status_type=form.cleaned_data["status_type"],
+            **fields,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+
+@admin.register(Membership)
+class MembershipAdmin(LargeListAdmin, admin.ModelAdmin):
+    list_display = ["user", "account", "role"]
+    list_select_related = ["user", "account"]
+    search_fields = ["user__username", "account__number", "account__name"]
+    autocomplete_fields = ["user", "account"]
