@@ -8,8 +8,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models import Field, ForeignObject
+        from django.utils.module_loading import autodiscover_modules
 
         from .lookups import AnyOf, RelatedAnyOf
 
         Field.register_lookup(AnyOf)
         ForeignObject.register_lookup(RelatedAnyOf)
+        # The control panel's frame is filled by each app's `panel` module (accounts' own,
+        # billing's, subscriptions'), found like admin.autodiscover finds `admin`: no static
+        # import of a higher app, so the layers hold (STYLE: "Which app may know which").
+        autodiscover_modules("panel")

@@ -1,4 +1,8 @@
-"""Control-panel forms (crispy-forms, Bootstrap 5): they validate input; services decide."""
+"""Control-panel forms (crispy-forms, Bootstrap 5): they validate input; services decide.
+
+`form_helper` is the one look of every panel form; billing's and subscriptions' panel forms
+use it too.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from billing.errors import InvalidAmount
-from billing.services import parse_amount
 
-
-def _helper(submit: str, *, css: str, action: str = "") -> FormHelper:
+def form_helper(submit: str, *, css: str, action: str = "") -> FormHelper:
+    """A POST form helper with one submit button styled `css` (posting to `action` if given)."""
     helper = FormHelper()
     helper.form_method = "post"
     if action:
@@ -26,72 +28,8 @@ def _helper(submit: str, *, css: str, action: str = "") -> FormHelper:
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Sign in"), css="btn-primary w-100")
+        self.helper = form_helper(_("Sign in"), css="btn-primary w-100")
         self.fields["username"].widget.attrs["autofocus"] = True
-
-
-class TopUpForm(forms.Form):
-    amount = forms.CharField(
-        label=_("Amount"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-
-    def __init__(self, *args, currency: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["amount"].help_text = _("In {currency}, up to 2 decimals.").format(
-            currency=currency
-        )
-        self.helper = _helper(_("Continue to payment"), css="btn-primary")
-
-    def clean_amount(self):
-        try:
-            return parse_amount(self.cleaned_data["amount"])
-        except InvalidAmount as exc:
-            raise forms.ValidationError(exc.message) from None
-
-
-class OrderForm(forms.Form):
-    plan = forms.ModelChoiceField(queryset=None, label=_("Plan"), empty_label=None)
-    trial = forms.BooleanField(
-        label=_("Start as a trial"),
-        required=False,
-        help_text=_("Only for plans that offer a trial."),
-    )
-
-    def __init__(self, *args, plans, allow_trial: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans
-        self.fields["plan"].label_from_instance = plan_label
-        if not allow_trial:
-            self.fields["trial"].help_text = _("Trials cannot be ordered in the current status.")
-        self.helper = _helper(_("Order"), css="btn-primary")
-
-
-def plan_label(plan) -> str:
-    model = plan.get_billing_model_display()
-    extra = _(", pay-as-you-go") if plan.pay_as_you_go else ""
-    trial = _(", trial available") if plan.trial_allowed else ""
-    return f"{plan.name} — {plan.price} {plan.currency} per {plan.period_months} mo ({model}{extra}{trial})"
-
-
-class CancelForm(forms.Form):
-    option = forms.ChoiceField(label=_("When"), choices=())
-
-    def __init__(self, *args, options, action: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["option"].choices = options
-        self.helper = _helper(_("Cancel the subscription"), css="btn-danger w-100", action=action)
-
-
-class ChangePlanForm(forms.Form):
-    plan = forms.ModelChoiceField(queryset=None, label=_("New plan"), empty_label=None)
-
-    def __init__(self, *args, plans, action: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans
-        self.fields["plan"].label_from_instance = plan_label
-        self.helper = _helper(_("Change plan"), css="btn-outline-primary w-100", action=action)
 
 
 class ContactDetailsForm(forms.Form):
@@ -105,7 +43,7 @@ class ContactDetailsForm(forms.Form):
             {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
         )
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Save contact details"), css="btn-primary")
+        self.helper = form_helper(_("Save contact details"), css="btn-primary")
         if not editable:
             self.helper.inputs = []
             for field in self.fields.values():

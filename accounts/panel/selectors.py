@@ -1,18 +1,15 @@
-"""Reads that build control-panel pages; every one is scoped to the requesting user's memberships."""
+"""Reads of the panel frame (membership, the switcher); each is scoped to the user's memberships.
+
+The money and subscription reads live with their pages in billing/panel and subscriptions/panel.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
 
-from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import Account, BackendStatus, Membership
-from billing.credit import CreditFacts, required_payment_for
-from billing.models import EntryKind, Invoice, LedgerEntry
 
 from . import access
 
@@ -26,7 +23,6 @@ BADGES = {
     B.CANCELLED: "text-bg-secondary",
     B.DELETED: "text-bg-dark",
 }
-CHARGE_KINDS = (EntryKind.CHARGE, EntryKind.USAGE, EntryKind.FEE)
 
 
 @dataclass(frozen=True)
@@ -74,61 +70,3 @@ def account_choices(user) -> list[AccountChoice]:
         )
         for m in memberships
     ]
-
-
-def facts_of(account: Account, now=None) -> CreditFacts:
-    return CreditFacts(
-        balance=account.balance,
-        threshold=account.financial_blocking_threshold,
-        negative_since=account.negative_since,
-        allowed_negative_days=account.allowed_negative_days,
-        now=now or timezone.now(),
-    )
-
-
-def hold_amount(account: Account, now=None) -> Decimal:
-    """R-CH4 from the account as loaded (billing.services.required_payment re-reads it)."""
-    return required_payment_for(facts_of(account, now))
-
-
-@dataclass(frozen=True)
-class CreditOutlook:
-    """What the dashboard warns about before credit runs out (Active accounts only)."""
-
-    headroom: Decimal  # what may still be spent before the balance falls below the threshold
-    low_balance: bool
-    hold_after: datetime | None  # R-CH1 (b): when a negative balance outlasts the allowed period
-
-
-def credit_outlook(account: Account, now=None) -> CreditOutlook:
-    facts = facts_of(account, now)
-    headroom = facts.balance - facts.threshold
-    warn_below = Decimal(str(getattr(settings, "PANEL_LOW_BALANCE_WARNING", "10.00")))
-    hold_after = None
-    if facts.balance < 0 and facts.negative_since and facts.allowed_negative_days is not None:
-        hold_after = facts.negative_since + timedelta(days=facts.allowed_negative_days)
-    active = account.backend_status == B.ACTIVE
-    return CreditOutlook(
-        headroom=headroom,
-        low_balance=active and headroom < warn_below,
-        hold_after=hold_after if active else None,
-    )
-
-
-def ledger_for(account: Account):
-    return LedgerEntry.objects.filter(account=account).order_by("-created_at", "-id")
-
-
-def charges_for(account: Account):
-    return ledger_for(account).filter(kind__in=CHARGE_KINDS).select_related("invoice")
-
-
-def invoices_for(account: Account):
-    return Invoice.objects.filter(account=account).order_by("-billing_date", "-id")
-
-
-def invoice_of(account: Account, pk: int) -> Invoice:
-    invoice = invoices_for(account).filter(pk=pk).first()
-    if invoice is None:
-        raise Http404("No such invoice.")
-    return invoice

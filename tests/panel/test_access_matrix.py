@@ -9,8 +9,8 @@ from django.urls import URLPattern, get_resolver
 
 from accounts.models import BackendStatus as S
 from accounts.panel import access
-from accounts.panel.selectors import hold_amount
 from accounts.panel.views.base import PanelView
+from billing.services import required_payment
 from tests.accounts.factories import UserFactory
 
 from .companies import ALL_STATUSES, URLS, company_in, footprint, text
@@ -56,7 +56,7 @@ def test_every_panel_url_answers_a_member_as_the_access_table_says(client, opera
             wanted = message or access.refusal_message(
                 status,
                 url.capability,
-                amount=hold_amount(company.account),
+                amount=required_payment(company.account),
                 currency=company.account.currency,
             )
             if wanted not in body:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
@@ -11,32 +11,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from accounts.models import BackendStatus
-
-from .. import access, selectors
+from .. import access, registry, selectors
 from ..access import Capability as C
+from ..registry import Banner
 
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url_name: str
-    capability: C
-
-
-NAV = (
-    NavItem(_("Dashboard"), "panel:dashboard", C.VIEW_DASHBOARD),
-    NavItem(_("Transactions"), "panel:transactions", C.VIEW_TRANSACTIONS),
-    NavItem(_("Charges & invoices"), "panel:charges", C.VIEW_CHARGES),
-    NavItem(_("Subscriptions"), "panel:subscriptions", C.VIEW_SUBSCRIPTIONS),
-    NavItem(_("Top up"), "panel:pay", C.PAY),
-    NavItem(_("Profile"), "panel:profile", C.VIEW_PROFILE),
-)
 MSG_NOT_FOUND = _("There is no such page for you here.")
+ASK = object()  # chrome(): no banner passed in, ask the registry
 
 
-def chrome(request, account=None, *, active: str = "") -> dict:
-    """What every panel page shows: the switcher, the menu the table allows, the hold banner."""
+def chrome(
+    request, account=None, *, active: str = "", banner: Banner | None | object = ASK
+) -> dict:
+    """What every panel page shows: the switcher, the menu the table allows, the hold banner.
+
+    `banner` is the one a view already asked the registry for (by default it is asked here).
+    """
     context: dict = {"switcher": [], "nav": [], "account": account, "banner": None}
     if request.user.is_authenticated:
         context["switcher"] = selectors.account_choices(request.user)
@@ -49,16 +38,12 @@ def chrome(request, account=None, *, active: str = "") -> dict:
             "url": reverse(item.url_name, args=[account.number]),
             "active": item.url_name == active,
         }
-        for item in NAV
+        for item in registry.menu()
         if access.allows(status, item.capability)
     ]
     context["badge"] = selectors.BADGES.get(status, "text-bg-secondary")
-    if status == BackendStatus.CREDIT_HOLD:  # R-CH6: on every page, with the exact amount
-        context["banner"] = {
-            "amount": selectors.hold_amount(account),
-            "currency": account.currency,
-            "url": reverse("panel:pay_required", args=[account.number]),
-        }
+    # R-CH6: on every page, with the amount from the registered provider (billing's one rule).
+    context["banner"] = registry.banner_for(account) if banner is ASK else banner
     return context
 
 
@@ -113,9 +98,15 @@ class PanelView(View):
             return None
         return self.refuse(capability)
 
+    @cached_property
+    def banner(self) -> Banner | None:
+        """The R-CH6 banner of this request's company, asked of the registry once."""
+        return registry.banner_for(self.account)
+
     def refuse(self, capability: C) -> HttpResponse:
         """A 403 page saying why the table refuses `capability` in the account's status."""
-        amount = selectors.hold_amount(self.account)
+        # The payment a refusal names is the banner's: one amount, decided by its provider.
+        amount = self.banner.amount if self.banner is not None else ""
         message = access.refusal_message(
             self.account.backend_status, capability, amount=amount, currency=self.account.currency
         )
@@ -136,7 +127,7 @@ class PanelView(View):
             self.request,
             template,
             {
-                **chrome(self.request, self.account, active=self.nav_name),
+                **chrome(self.request, self.account, active=self.nav_name, banner=self.banner),
                 "can": {c.value: self.allowed(c) for c in C},
                 **(context or {}),
             },

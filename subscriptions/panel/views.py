@@ -1,8 +1,9 @@
-"""Subscriptions: list, order, activate, and manage within the rules (R-CH8).
+"""subscriptions' control-panel pages: list, order, activate, and manage within the rules (R-CH8).
 
 The access table gates each page; the subscriptions services then apply their own rules (a
 stopped prepaid pay-as-you-go subscription cannot be activated on credit hold, R-CH8) and their
-refusal's message is shown as is, with the payment link when a payment lifts it.
+refusal's message is shown as is, with the payment link when a payment lifts it. They are
+registered into accounts' panel frame by subscriptions/panel/__init__.py.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
+from accounts.panel.access import Capability as C
+from accounts.panel.views.base import PanelView
 from subscriptions import services as subscriptions
 from subscriptions.errors import ActionRefused, SubscriptionsError, TopUpRequired
 from subscriptions.models import Plan, Subscription
 
-from ..access import Capability as C
-from ..forms import CancelForm, ChangePlanForm, OrderForm
-from .base import PanelView
+from .forms import CancelForm, ChangePlanForm, OrderForm
 
 S = Subscription.Status
 CUSTOMER_CANCEL_OPTIONS = (

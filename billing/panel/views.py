@@ -1,4 +1,5 @@
-"""Dashboard, transactions, charges and invoices, top-up and the payment flow (R-CH6)."""
+"""billing's control-panel pages: dashboard, transactions, charges and invoices, top-up and the
+payment flow (R-CH6). They are registered into accounts' panel frame by billing/panel/__init__.py."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BackendStatus
+from accounts.panel.access import Capability as C
+from accounts.panel.views.base import PanelView
 from billing import services as billing
 from billing.errors import BillingError
 from billing.gateway import PaymentError, get_gateway
 
-from .. import selectors
-from ..access import Capability as C
-from ..forms import TopUpForm
-from .base import PanelView
+from . import selectors
+from .forms import TopUpForm
 
 PAGE_SIZE = 25
 MSG_PAID = _("Thank you: your payment of {amount} {currency} is recorded.")
@@ -83,7 +84,7 @@ class PayView(PanelView):
     nav_name = "panel:pay"
 
     def get(self, request, number):
-        required = selectors.hold_amount(self.account)
+        required = billing.required_payment(self.account)  # R-CH4: the one rule, as the banner
         initial = {"amount": required} if required else {}
         form = TopUpForm(initial=initial, currency=self.account.currency)
         return self.render("panel/pay.html", {"form": form, "required": required})
@@ -91,7 +92,7 @@ class PayView(PanelView):
     def post(self, request, number):
         form = TopUpForm(request.POST, currency=self.account.currency)
         if not form.is_valid():
-            required = selectors.hold_amount(self.account)
+            required = billing.required_payment(self.account)
             return self.render("panel/pay.html", {"form": form, "required": required}, status=400)
         return start_payment(self, form.cleaned_data["amount"])
 
