@@ -7,9 +7,17 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import lifecycle
+        from accounts import integrity, lifecycle
 
         from . import hooks
+        from . import integrity as checks
 
         lifecycle.resolves_target(hooks.unlock_below_threshold_gives_credit_hold)
         lifecycle.on_status_change(hooks.after_status_changes)
+        # verify_ledger (accounts.integrity): per chunk of accounts the money checks around
+        # accounts' history (40) and outbox (50) ones, then the dunning states once.
+        integrity.register_check(checks.balances, order=10, per_chunk=True)  # R-B1, R-CH1
+        integrity.register_check(checks.ledger_entries, order=20, per_chunk=True)  # R-B1
+        integrity.register_check(checks.invoices, order=30, per_chunk=True)  # R-B1
+        integrity.register_check(checks.status_rules, order=60, per_chunk=True)  # R-CH1, R-CH5
+        integrity.register_check(checks.dunning_states, order=100)  # R-X3

@@ -7,8 +7,12 @@ class SubscriptionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import lifecycle
+        from accounts import integrity, lifecycle
 
         from . import hooks
+        from . import integrity as checks
 
         lifecycle.on_status_change(hooks.follow_account_status)  # R-CH7, R-CH9, R-E8
+        # verify_ledger (accounts.integrity): after billing's checks, once per run.
+        integrity.register_check(checks.credit_hold_stopped_prepaid_pay_as_you_go, order=200)
+        integrity.register_check(checks.held_subscriptions_remember_their_status, order=210)

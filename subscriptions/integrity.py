@@ -1,10 +1,10 @@
-"""Subscription checks for `manage.py verify_ledger` (billing cannot import subscriptions, so the
-command hands these to `billing.integrity.verify` as extra checks)."""
+"""Subscription checks for `manage.py verify_ledger`; subscriptions/apps.py registers them with
+accounts.integrity, which runs them after billing's."""
 
 from __future__ import annotations
 
+from accounts.integrity import VIOLATION, Finding, Report
 from accounts.models import BackendStatus
-from billing.integrity import VIOLATION, Finding, Report
 
 from .models import Plan, Subscription
 from .transitions import RESTORABLE
@@ -53,6 +53,3 @@ def held_subscriptions_remember_their_status(report: Report) -> None:
             )
         )
     report.checked["subscriptions"] += Subscription.objects.count()
-
-
-CHECKS = (credit_hold_stopped_prepaid_pay_as_you_go, held_subscriptions_remember_their_status)
