@@ -21,18 +21,7 @@ from accounts.models import Account, BackendStatus
 from accounts.transitions import next_state as account_next_state
 
 from . import core
-from .cancellation import (
-    CANCEL_OPTIONS,
-    MSG_BAD_OPTION,
-    MSG_DATE_REQUIRED,
-    MSG_NO_DATE,
-    MSG_PAST_DATE,
-    PERIOD_END,
-    SPECIFIC_DATE_PRORATED_REFUND,
-    TAKES_A_DATE,
-    cancel,
-)
-from .errors import InvalidDateForOption, InvalidOption
+from .cancellation import PERIOD_END, SPECIFIC_DATE_PRORATED_REFUND, cancel, check_option
 from .models import Subscription
 
 CANCELLED = BackendStatus.CANCELLED
@@ -60,17 +49,6 @@ class AccountCancellation:
         return self.status_change is not None and hasattr(self.status_change, "effective_on")
 
 
-def _check_option(option: str, on_date: date | None, today: date) -> None:
-    if option not in CANCEL_OPTIONS:
-        raise InvalidOption(MSG_BAD_OPTION.format(option=option, options=", ".join(CANCEL_OPTIONS)))
-    if option in TAKES_A_DATE and on_date is None:
-        raise InvalidDateForOption(MSG_DATE_REQUIRED.format(option=option))
-    if option not in TAKES_A_DATE and on_date is not None:
-        raise InvalidDateForOption(MSG_NO_DATE.format(option=option))
-    if option == SPECIFIC_DATE_PRORATED_REFUND and on_date < today:
-        raise InvalidDateForOption(MSG_PAST_DATE.format(date=on_date))
-
-
 def _effective_on(option: str, on_date: date | None, subs: list[Subscription], today: date):
     """The account is cancelled when its last subscription is: now, at period end, or on a date."""
     if option == PERIOD_END:
@@ -93,7 +71,7 @@ def cancel_account(
 ) -> AccountCancellation:
     """Cancel an account and its live subscriptions with an R-E5 option; preview writes nothing."""
     actor, today = as_actor(actor), core.today_or(today)
-    _check_option(option, on_date, today)
+    on_date = check_option(option, on_date, today)  # the same checks as each subscription's
     target = account_services.default_status_type(CANCELLED)
     with transaction.atomic():
         locked = core.lock_account(account)

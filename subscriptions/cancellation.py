@@ -11,12 +11,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor, as_actor
 
-from . import core
+from . import core, pool
 from .errors import InvalidDateForOption, InvalidOption, NothingScheduled, SubscriptionsError
 from .models import Resource, Subscription
 from .proration import PlannedEntry, settle_period
@@ -37,6 +36,13 @@ CANCEL_OPTIONS = (
     IMMEDIATELY_PRORATED_AS_OF_DATE,
 )
 TAKES_A_DATE = (SPECIFIC_DATE_PRORATED_REFUND, IMMEDIATELY_PRORATED_AS_OF_DATE)
+# How the immediate options settle the period (proration.settle_period's `how`); Suspend offers
+# the same three options and reads them from here (R-E5).
+SETTLES_NOW = {
+    IMMEDIATELY_PRORATED_REFUND: "prorated",
+    IMMEDIATELY_FULL_REFUND: "full",
+    IMMEDIATELY_NO_REFUND: "none",
+}
 
 MSG_BAD_OPTION = _("“{option}” is not a cancel option; the options are: {options}.")
 MSG_DATE_REQUIRED = _("The option “{option}” needs a date.")
@@ -66,7 +72,10 @@ class CancelOutcome:
     entries: list = field(default_factory=list)
 
 
-def _validate(sub: Subscription, option: str, on_date: Any, today: date) -> date | None:
+def check_option(option: str, on_date: Any, today: date) -> date | None:
+    """Refuse an unknown option or a missing, extra or past date; return the option's date."""
+    # Checks that hold whatever the subscription: cancel_account (account_actions.py) runs them
+    # once for the account, _validate adds the ones that read the subscription's period.
     if option not in CANCEL_OPTIONS:
         raise InvalidOption(MSG_BAD_OPTION.format(option=option, options=", ".join(CANCEL_OPTIONS)))
     if option not in TAKES_A_DATE:
@@ -77,12 +86,18 @@ def _validate(sub: Subscription, option: str, on_date: Any, today: date) -> date
         raise InvalidDateForOption(MSG_DATE_REQUIRED.format(option=option))
     if not isinstance(on_date, date):
         raise InvalidDateForOption(MSG_NOT_A_DATE.format(value=on_date))
-    if option == SPECIFIC_DATE_PRORATED_REFUND:
-        if on_date < today:
-            raise InvalidDateForOption(MSG_PAST_DATE.format(date=on_date))
-        if on_date > sub.period_end:
-            raise InvalidDateForOption(MSG_AFTER_PERIOD.format(date=on_date, end=sub.period_end))
-    elif not sub.period_start <= on_date <= sub.period_end:
+    if option == SPECIFIC_DATE_PRORATED_REFUND and on_date < today:
+        raise InvalidDateForOption(MSG_PAST_DATE.format(date=on_date))
+    return on_date
+
+
+def _validate(sub: Subscription, option: str, on_date: Any, today: date) -> date | None:
+    on_date = check_option(option, on_date, today)
+    if option == SPECIFIC_DATE_PRORATED_REFUND and on_date > sub.period_end:
+        raise InvalidDateForOption(MSG_AFTER_PERIOD.format(date=on_date, end=sub.period_end))
+    if option == IMMEDIATELY_PRORATED_AS_OF_DATE and not (
+        sub.period_start <= on_date <= sub.period_end
+    ):
         raise InvalidDateForOption(
             MSG_OUTSIDE_PERIOD.format(date=on_date, start=sub.period_start, end=sub.period_end)
         )
@@ -94,12 +109,8 @@ def plan_cancel(
 ) -> tuple[date, list[PlannedEntry]]:
     """When the cancellation takes effect and the ledger entries it implies (R-E5)."""
     terms = core.terms_of(sub)
-    if option == IMMEDIATELY_PRORATED_REFUND:
-        return today, settle_period(terms, today, "prorated")
-    if option == IMMEDIATELY_FULL_REFUND:
-        return today, settle_period(terms, today, "full")
-    if option == IMMEDIATELY_NO_REFUND:
-        return today, settle_period(terms, today, "none")
+    if option in SETTLES_NOW:
+        return today, settle_period(terms, today, SETTLES_NOW[option])
     if option == PERIOD_END:
         effective = max(sub.period_end, today)
         return effective, settle_period(terms, sub.period_end, "none", booked=effective)
@@ -150,9 +161,7 @@ def _execute(account, sub, option, entries, actor: Actor, await_provisioning=Fal
     sub.period_paid += core.paid_change(entries)
     sub.save(update_fields=["cancel_on", "cancel_option", "period_paid"])
     core.begin(sub, Action.CANCEL, actor=actor, await_provisioning=await_provisioning, note=option)
-    released = Resource.objects.filter(subscription=sub).update(
-        status=Resource.Status.AVAILABLE, subscription=None, released_at=timezone.now()
-    )
+    released = pool.release(Resource.objects.filter(subscription=sub))
     if released:
         core.record(sub, "release_resources", sub.status, actor, note=f"{released} released")
     return core.post_entries(account, entries, actor)

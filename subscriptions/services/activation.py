@@ -13,18 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import as_actor
 
 from .. import core
+from ..cancellation import SETTLES_NOW
 from ..errors import InvalidOption
 from ..models import Subscription
 from ..proration import CHARGE, PlannedEntry, new_period, settle_period, unused_part
 from ..transitions import Action, next_state
 
 ZERO = Decimal("0.00")
-# Suspend (stop) options: the immediate cancel options that keep the subscription (R-E5).
-STOP_OPTIONS = {
-    "immediately_prorated_refund": "prorated",
-    "immediately_full_refund": "full",
-    "immediately_no_refund": "none",
-}
+# Suspend (stop) options: the immediate cancel options that keep the subscription (R-E5); they
+# settle the period exactly as the cancel options of the same name do.
+STOP_OPTIONS = SETTLES_NOW
 ENABLE_OPTIONS = ("immediately_full_charge", "immediately_prorated_charge", "immediately_no_charge")
 
 MSG_BAD_OPTION = _("“{option}” is not one of the options: {options}.")
