@@ -1,6 +1,7 @@
 """The accounts side of the operator portal (issue 6), loaded by the admin's autodiscovery: setup
 pages (admin_setup), accounts with their gear menu and overview (admin_accounts), users
-(admin_users), and the logs written by services, read-only (admin_logs)."""
+(admin_users), the logs written by services, read-only (admin_logs), and accounts' own items of
+the account's frames (admin_frames), which billing and subscriptions fill from their admin.py."""
 
 from . import (  # noqa: F401 - each module registers its pages with the admin site
     admin_accounts,
@@ -8,10 +9,14 @@ from . import (  # noqa: F401 - each module registers its pages with the admin s
     admin_setup,
     admin_users,
 )
+from .admin_account_actions import GEAR_ACTIONS
 from .admin_accounts import AccountAdmin
+from .admin_frames import account_menu
 from .admin_logs import ReadOnlyAdmin, ReadOnlyInline
 
 # Service API keys (the entitlement API) register their admin in their own module.
 from .api import admin as _service_api_key_admin  # noqa: F401
+
+account_menu.register(*GEAR_ACTIONS)
 
 __all__ = ["AccountAdmin", "ReadOnlyAdmin", "ReadOnlyInline"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .admin_account_actions import ACCOUNT_GEAR_ACTIONS, AccountActionsMixin
+from .admin_frames import account_menu
 from .admin_gear import GearMenuMixin
 from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
@@ -88,9 +88,7 @@ class ScheduledStatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Account)
-class AccountAdmin(
-    LargeListAdmin, AccountOverviewMixin, AccountActionsMixin, GearMenuMixin, admin.ModelAdmin
-):
+class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.ModelAdmin):
     list_display = [
         "overview_link",
         "name",
@@ -100,7 +98,6 @@ class AccountAdmin(
         "next_payment",
     ]
     list_display_links = ["name"]
-    gear_actions = ACCOUNT_GEAR_ACTIONS
     list_filter = ["status_type__backend_status", "status_type"]
     search_fields = ["number", "name"]
     list_select_related = ["status_type"]
@@ -129,6 +126,14 @@ class AccountAdmin(
         "allowed_negative_days",
         "next_payment_date",
     ]
+
+    @property
+    def gear_actions(self):
+        """The account's gear menu as every app registered it (accounts/admin_frames.py)."""
+        return account_menu.actions()
+
+    def gear_default_return_url(self, obj) -> str:
+        return reverse("admin:accounts_account_overview", args=[obj.pk])
 
     @admin.display(description="Account number", ordering="number")
     def overview_link(self, account):

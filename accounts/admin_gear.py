@@ -20,8 +20,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
@@ -36,20 +36,69 @@ PK_MARKER, NAME_MARKER = "gear-row-pk-marker", "gear-row-name-marker"
 MSG_DOES_NOT_APPLY = "“{action}” does not apply to {obj}: {why}"
 
 
+# A handler is `handler(model_admin, request, obj, action) -> HttpResponse`, like Django's admin
+# actions, or the name of a method of the ModelAdmin taking (request, obj, action).
+Handler = Callable[..., HttpResponse] | str
+
+
 @dataclass(frozen=True)
 class GearAction:
-    """One item of the gear menu: its URL slug, label, permission and handler method name."""
+    """One item of the gear menu: its URL slug, label, permission, handler and place in the menu."""
 
     slug: str
     label: str
     permission: str
-    handler: str
+    handler: Handler
     applies: Callable[[Any], str | None] = lambda obj: None  # why it does not apply, or None
     in_menu: bool = True
+    order: int = 0  # the menu lists its items by this key (GearMenu)
+
+
+class GearMenu:
+    """A gear menu that apps fill with their items, the way they register with `admin.site`.
+
+    Register from an app's admin.py: the admin's URLs are built from the items registered when
+    the URLconf is first loaded, which is after every admin module has been imported."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._items: dict[str, GearAction] = {}
+        self._sorted: tuple[GearAction, ...] = ()
+
+    def register(self, *actions: GearAction) -> None:
+        """Add `actions`; a slug or an order key already taken is a configuration error."""
+        for action in actions:
+            if action.slug in self._items:
+                raise ImproperlyConfigured(f"{self.name} menu: “{action.slug}” is registered.")
+            taken = next((a for a in self._items.values() if a.order == action.order), None)
+            if taken is not None:
+                raise ImproperlyConfigured(
+                    f"{self.name} menu: “{action.slug}” and “{taken.slug}” share the order "
+                    f"key {action.order}; each item needs its own place."
+                )
+            self._items[action.slug] = action
+        self._sorted = tuple(sorted(self._items.values(), key=lambda a: a.order))
+
+    def unregister(self, slug: str) -> None:
+        """Remove the item `slug` (a KeyError when there is none)."""
+        del self._items[slug]
+        self._sorted = tuple(a for a in self._sorted if a.slug != slug)
+
+    def actions(self) -> tuple[GearAction, ...]:
+        """Every registered item, by order key."""
+        return self._sorted
+
+    def __iter__(self):
+        return iter(self._sorted)
+
+    def __getitem__(self, slug: str) -> GearAction:
+        return self._items[slug]
 
 
 class GearMenuMixin:
-    """Adds the gear column to a ModelAdmin's change list and the action URLs behind it."""
+    """Adds the gear column to a ModelAdmin's change list and the action URLs behind it.
+
+    The items are `gear_actions`: a tuple, or a property reading a GearMenu that apps fill."""
 
     gear_actions: tuple[GearAction, ...] = ()
     change_list_template = "admin/portal/gear_change_list.html"
@@ -149,7 +198,9 @@ class GearMenuMixin:
             if why is not None:
                 message = MSG_DOES_NOT_APPLY.format(action=action.label, obj=obj, why=why)
                 return self.gear_done(request, obj, message, messages.ERROR)
-            return getattr(self, action.handler)(request, obj, action)
+            if isinstance(action.handler, str):
+                return getattr(self, action.handler)(request, obj, action)
+            return action.handler(self, request, obj, action)
 
         view.__name__ = f"gear_{action.slug.replace('-', '_')}"
         return view

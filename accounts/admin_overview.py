@@ -15,12 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from billing.admin_forms import ThresholdForm  # moves to billing's section
 from billing.models import Invoice, LedgerEntry
 from billing.selectors import HoldExplanation, why_on_hold
 from billing.services import policy_for
 from subscriptions.models import Subscription
 
-from .admin_forms import ThresholdForm
 from .models import (
     Account,
     AccountAudit,

@@ -3,10 +3,16 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 
 from django.contrib import admin
 
+from accounts.admin_frames import account_menu
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 
+from . import admin_account_actions
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
+
+# billing's items of the account's frames (accounts/admin_frames.py): Enable…, Record payment…,
+# Set threshold.
+account_menu.register(*admin_account_actions.GEAR_ACTIONS)
 
 
 class DunningStepInline(admin.TabularInline):

@@ -6,13 +6,17 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.admin_logs import ReadOnlyAdmin
+from accounts.admin_frames import account_menu
 from accounts.admin_gear import GearAction, GearMenuMixin
+from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 from accounts.errors import AccountsError
 
-from . import services
+from . import admin_account_actions, services
 from .models import Plan, Resource, Subscription, SubscriptionChange
+
+# subscriptions' items of the account's frames (accounts/admin_frames.py): Cancel…, Bill account.
+account_menu.register(*admin_account_actions.GEAR_ACTIONS)
 
 APPROVE = "subscriptions.approve_subscription"
 

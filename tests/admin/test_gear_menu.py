@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.admin_account_actions import ACCOUNT_GEAR_ACTIONS
+from accounts.admin_frames import account_menu
 from accounts.models import BackendStatus as S
 from accounts.models import StatusChange
 from billing.models import LedgerEntry
@@ -15,7 +15,7 @@ from .conftest import action_url
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNT_SLUGS = [action.slug for action in ACCOUNT_GEAR_ACTIONS]
+ACCOUNT_SLUGS = [action.slug for action in account_menu]  # as every app registered them
 BILLING_SLUGS = ["change-status", "suspend", "cancel", "record-payment", "schedule"]
 
 
