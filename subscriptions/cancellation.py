@@ -18,7 +18,7 @@ from accounts.actors import Actor, as_actor
 from . import core, pool
 from .errors import InvalidDateForOption, InvalidOption, NothingScheduled, SubscriptionsError
 from .models import Resource, Subscription
-from .proration import PlannedEntry, settle_period
+from .proration import PlannedEntry, paid_change, settle_period
 from .transitions import Action, next_state
 
 IMMEDIATELY_PRORATED_REFUND = "immediately_prorated_refund"
@@ -158,7 +158,7 @@ def cancel(
 def _execute(account, sub, option, entries, actor: Actor, await_provisioning=False) -> list:
     """Cancel now: status, resources (Allocated → Available at once), then the money."""
     sub.cancel_on, sub.cancel_option = None, ""
-    sub.period_paid += core.paid_change(entries)
+    sub.period_paid += paid_change(entries)
     sub.save(update_fields=["cancel_on", "cancel_option", "period_paid"])
     core.begin(sub, Action.CANCEL, actor=actor, await_provisioning=await_provisioning, note=option)
     released = pool.release(Resource.objects.filter(subscription=sub))

@@ -25,9 +25,9 @@ from billing.recurring import is_billed
 from . import core
 from .cancellation import execute_scheduled
 from .errors import ActionRefused
-from .models import Plan, Subscription
+from .models import Subscription
 from .policy import BILL_ACCOUNT
-from .proration import CHARGE, PlannedEntry, new_period
+from .proration import CHARGE, PlannedEntry, new_period, opening_charge, paid_change, period_label
 from .transitions import Action
 
 S = Subscription.Status
@@ -37,10 +37,6 @@ MSG_BILL_ONLY_CANCELLED = _(
 )
 
 
-def _prepaid(sub: Subscription) -> bool:
-    return sub.plan.billing_model == Plan.BillingModel.PREPAID
-
-
 def _renews(sub: Subscription) -> bool:
     return sub.auto_renew and not sub.trial
 
@@ -48,19 +44,24 @@ def _renews(sub: Subscription) -> bool:
 def _due_period(sub: Subscription, today: date, billed: bool, counts: dict) -> list:
     """Handle one due billing date; returns entries to post, [] when nothing more is due."""
     plan = sub.plan
-    if _prepaid(sub):
+    if plan.is_prepaid:
         if sub.next_billing_date == sub.period_end:
             if not _renews(sub):
                 return []  # expiry is handled by the caller
             sub.period_start, sub.period_end = new_period(sub.period_end, plan.period_months)
-        # else a restored period that starts uncharged (core.restart_if_lapsed)
+        # else a restored period that starts uncharged (core.restart_period)
         sub.next_billing_date = sub.period_end
-        sub.period_paid = sub.price if billed else ZERO
-        counts["invoiced" if billed and sub.price else "skipped"] += 1
-        if not (billed and sub.price):
-            return []
-        why = f"{plan.name}: {sub.period_start} to {sub.period_end}"
-        return [PlannedEntry(CHARGE, -sub.price, why, sub.period_start)]
+        entries = opening_charge(
+            plan.name,
+            sub.price if billed else ZERO,
+            prepaid=True,
+            start=sub.period_start,
+            end=sub.period_end,
+            on=sub.period_start,
+        )
+        sub.period_paid = paid_change(entries)
+        counts["invoiced" if entries else "skipped"] += 1
+        return entries
     # postpaid: bill the period that has just ended, in arrears
     amount = sub.price - sub.period_paid if billed and not sub.trial else ZERO
     ended = (sub.period_start, sub.period_end)
@@ -72,7 +73,7 @@ def _due_period(sub: Subscription, today: date, billed: bool, counts: dict) -> l
     sub.next_billing_date = sub.period_end
     if amount <= 0:
         return []
-    return [PlannedEntry(CHARGE, -amount, f"{plan.name}: {ended[0]} to {ended[1]}", ended[1])]
+    return [PlannedEntry(CHARGE, -amount, period_label(plan.name, *ended), ended[1])]
 
 
 def _bill_due(sub: Subscription, today: date, counts: dict, *, force: bool = False) -> list:
@@ -82,13 +83,13 @@ def _bill_due(sub: Subscription, today: date, counts: dict, *, force: bool = Fal
     while sub.status == S.ACTIVE and sub.next_billing_date <= today:
         if status == BackendStatus.CANCELLED and not force:
             break  # stays due for "Bill account" (R-E8)
-        if _prepaid(sub) and sub.next_billing_date == sub.period_end and not _renews(sub):
+        if sub.plan.is_prepaid and sub.next_billing_date == sub.period_end and not _renews(sub):
             break
         billed = force or is_billed(status, sub.plan)
         entries += _due_period(sub, today, billed, counts)
         if not _renews(sub) and sub.next_billing_date <= today:
             break
-    sub.save(update_fields=["period_start", "period_end", "period_paid", "next_billing_date"])
+    sub.save(update_fields=core.PERIOD_FIELDS)
     return entries
 
 
@@ -156,9 +157,6 @@ def skip_periods_ended_while_cancelled(account: Account, today: date) -> None:
     """On Enable, periods that ended while the account was Cancelled are skipped (not billed)."""
     for sub in Subscription.objects.filter(account=account, status=S.ACTIVE).order_by("pk"):
         sub = core.lock(sub)
-        months = sub.plan.period_months
         while sub.period_end <= today and _renews(sub):
-            sub.period_start, sub.period_end = new_period(sub.period_end, months)
-            sub.period_paid = ZERO
-            sub.next_billing_date = sub.period_start if _prepaid(sub) else sub.period_end
-        sub.save(update_fields=["period_start", "period_end", "period_paid", "next_billing_date"])
+            core.restart_period(sub, sub.period_end)
+        sub.save(update_fields=core.PERIOD_FIELDS)

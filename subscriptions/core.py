@@ -8,7 +8,6 @@ payment that releases a hold and a subscription service never wait on each other
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from billing.errors import UnknownAccount
 from .errors import ActionRefused, TopUpRequired
 from .models import Subscription, SubscriptionChange
 from .policy import refusal
-from .proration import CHARGE, REFUND, PlannedEntry, Terms, new_period
+from .proration import CHARGE, REFUND, ZERO, PlannedEntry, Terms, new_period
 from .transitions import Action, next_state
 
 S = Subscription.Status
@@ -212,7 +211,7 @@ def terms_of(sub: Subscription) -> Terms:
     return Terms(
         name=sub.plan.name,
         price=sub.price,
-        prepaid=sub.plan.billing_model == sub.plan.BillingModel.PREPAID,
+        prepaid=sub.plan.is_prepaid,
         trial=sub.trial,
         in_service=sub.status not in (S.STOPPED, S.STOPPING, S.WAITING_FOR_MANUAL_APPROVE),
         period_start=sub.period_start,
@@ -220,11 +219,6 @@ def terms_of(sub: Subscription) -> Terms:
         period_months=sub.plan.period_months,
         period_paid=sub.period_paid,
     )
-
-
-def paid_change(entries: list[PlannedEntry]) -> Decimal:
-    """How the entries change what was paid for the period: charges add, refunds subtract."""
-    return sum((-entry.amount for entry in entries), start=Decimal("0.00"))
 
 
 def post_entries(account: Account, entries: list[PlannedEntry], actor: Actor) -> list:
@@ -249,13 +243,21 @@ def post_entries(account: Account, entries: list[PlannedEntry], actor: Actor) ->
     return written
 
 
+PERIOD_FIELDS = ["period_start", "period_end", "period_paid", "next_billing_date"]
+
+
+def restart_period(sub: Subscription, start: date) -> list[str]:
+    """Start an uncharged period on `start`; return the fields to save."""
+    # A prepaid period is due for charging at once (the recurring run bills it), a postpaid one
+    # at its end — the same for a lapsed period restarted and a period skipped (R-E8).
+    sub.period_start, sub.period_end = new_period(start, sub.plan.period_months)
+    sub.period_paid = ZERO
+    sub.next_billing_date = sub.period_start if sub.plan.is_prepaid else sub.period_end
+    return PERIOD_FIELDS
+
+
 def restart_if_lapsed(sub: Subscription, today: date) -> list[str]:
-    """A period that ended while the service was stopped restarts on the day it resumes; a prepaid
-    one is due for charging at once (the recurring run bills it), a postpaid one at its end."""
+    """Restart on `today` a period that ended while the service was stopped; fields to save."""
     if sub.status != S.ACTIVE or sub.trial or sub.period_end > today:
         return []
-    sub.period_start, sub.period_end = new_period(today, sub.plan.period_months)
-    sub.period_paid = Decimal("0.00")
-    prepaid = sub.plan.billing_model == sub.plan.BillingModel.PREPAID
-    sub.next_billing_date = sub.period_start if prepaid else sub.period_end
-    return ["period_start", "period_end", "period_paid", "next_billing_date"]
+    return restart_period(sub, today)

@@ -75,8 +75,13 @@ class Plan(models.Model):
         return self.name
 
     @property
+    def is_prepaid(self) -> bool:
+        """Charged when a period starts (else in arrears, when it ends)."""
+        return self.billing_model == self.BillingModel.PREPAID
+
+    @property
     def is_prepaid_pay_as_you_go(self) -> bool:
-        return self.billing_model == self.BillingModel.PREPAID and self.pay_as_you_go
+        return self.is_prepaid and self.pay_as_you_go
 
 
 class Resource(models.Model):

@@ -114,7 +114,28 @@ def settle_period(terms: Terms, on: date, how: str, *, booked: date | None = Non
 
 
 def new_period(start: date, months: int) -> tuple[date, date]:
+    """The period that starts on `start`: whole months on the billing day (R-S1, add_months)."""
     return start, add_months(start, months)
+
+
+def period_label(name: str, start: date, end: date) -> str:
+    return f"{name}: {start} to {end}"
+
+
+def opening_charge(
+    name: str, price: Decimal, *, prepaid: bool, start: date, end: date, on: date
+) -> list[PlannedEntry]:
+    """What starting a period writes now: a prepaid one is charged in full, else nothing."""
+    # The one home of "prepaid is charged when the period starts" for order, renew, plan change,
+    # Enable and the recurring run; a postpaid period is charged in arrears (charging.py).
+    if not prepaid or price <= 0:
+        return []
+    return [PlannedEntry(CHARGE, -price, period_label(name, start, end), on)]
+
+
+def paid_change(entries: list[PlannedEntry]) -> Decimal:
+    """How the entries change what was paid for the period: charges add, refunds subtract."""
+    return sum((-entry.amount for entry in entries), start=ZERO)
 
 
 def with_price(terms: Terms, price: Decimal) -> Terms:

@@ -4,7 +4,6 @@ options that say what happens to the money; `preview=True` writes nothing (R-X5)
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -16,10 +15,18 @@ from .. import core
 from ..cancellation import SETTLES_NOW
 from ..errors import InvalidOption
 from ..models import Subscription
-from ..proration import CHARGE, PlannedEntry, new_period, settle_period, unused_part
+from ..proration import (
+    CHARGE,
+    ZERO,
+    PlannedEntry,
+    new_period,
+    opening_charge,
+    paid_change,
+    settle_period,
+    unused_part,
+)
 from ..transitions import Action, next_state
 
-ZERO = Decimal("0.00")
 # Suspend (stop) options: the immediate cancel options that keep the subscription (R-E5); they
 # settle the period exactly as the cancel options of the same name do.
 STOP_OPTIONS = SETTLES_NOW
@@ -64,9 +71,11 @@ def _activation(sub: Subscription, option: str | None, today: date) -> tuple[lis
     fields = {"period_start": start, "period_end": end, "period_paid": ZERO}
     if option == "immediately_no_charge":
         return [], fields
-    price = terms.billable_price
-    fields["period_paid"] = price
-    return [PlannedEntry(CHARGE, -price, f"{sub.plan.name}: {start} to {end}", today)], fields
+    entries = opening_charge(
+        sub.plan.name, terms.billable_price, prepaid=True, start=start, end=end, on=today
+    )
+    fields["period_paid"] = paid_change(entries)
+    return entries, fields
 
 
 def activate(
@@ -116,7 +125,7 @@ def stop(
         entries = settle_period(core.terms_of(sub), today, STOP_OPTIONS[option])
         if preview:
             return entries
-        sub.period_paid += core.paid_change(entries)
+        sub.period_paid += paid_change(entries)
         sub.save(update_fields=["period_paid"])
         core.begin(
             sub, Action.STOP, actor=actor, await_provisioning=await_provisioning, note=option

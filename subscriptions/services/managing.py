@@ -4,7 +4,6 @@ R-CH8 refuses these to the control panel while the account is on credit hold (po
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -16,12 +15,11 @@ from accounts.actors import as_actor
 from .. import core
 from ..errors import PlanChangeRefused
 from ..models import Plan, Subscription
-from ..proration import CHARGE, PlannedEntry, Terms, new_period, settle_period
+from ..proration import Terms, new_period, opening_charge, paid_change, settle_period
 from ..transitions import Action, next_state
 from .ordering import MSG_NOT_ORDERABLE, get_plan
 from .resources import adjust_to_plan
 
-ZERO = Decimal("0.00")
 MSG_CANCEL_PENDING = _(
     "A cancellation is scheduled for {date}; withdraw it before renewing or changing the plan."
 )
@@ -31,7 +29,14 @@ MSG_OTHER_MODEL = _("“{plan}” is {model}; this subscription is {current}: or
 MSG_NOT_UPGRADE = _("“{plan}” ({price}) is not an upgrade from {current} ({current_price}).")
 MSG_NOT_DOWNGRADE = _("“{plan}” ({price}) is not a downgrade from {current} ({current_price}).")
 
-PERIOD_FIELDS = ["trial", "price", "period_start", "period_end", "next_billing_date", "period_paid"]
+RESTARTED_FIELDS = [
+    "trial",
+    "price",
+    "period_start",
+    "period_end",
+    "next_billing_date",
+    "period_paid",
+]
 
 
 def renew(
@@ -53,18 +58,17 @@ def renew(
         if new_period(start, plan.period_months)[1] <= today:
             start = today  # the grace outlasted a whole period: the new one starts now
         start, end = new_period(start, plan.period_months)
-        prepaid = plan.billing_model == Plan.BillingModel.PREPAID
-        charge = plan.price if prepaid else ZERO
+        entries = opening_charge(
+            plan.name, plan.price, prepaid=plan.is_prepaid, start=start, end=end, on=today
+        )
         sub.trial, sub.price = False, plan.price
         sub.period_start, sub.period_end, sub.next_billing_date = start, end, end
-        sub.period_paid = charge
-        sub.save(update_fields=PERIOD_FIELDS)
+        sub.period_paid = paid_change(entries)
+        sub.save(update_fields=RESTARTED_FIELDS)
         core.begin(sub, Action.RENEW, actor=actor, await_provisioning=await_provisioning)
         # R-G3: a renewal is what the unlock's renewal deadline waits for.
         account_services.clear_renewal_deadline(account, actor=actor, note=f"renewed {plan.name}")
-        if charge:
-            entry = PlannedEntry(CHARGE, -charge, f"{plan.name}: {start} to {end}", today)
-            core.post_entries(account, [entry], actor)
+        core.post_entries(account, entries, actor)
     subscription.refresh_from_db()
     return subscription
 
@@ -101,13 +105,13 @@ def _check_plan_change(sub: Subscription, new: Plan, direction: str) -> None:
         raise PlanChangeRefused(MSG_NOT_DOWNGRADE.format(**prices))
 
 
-def _plan_change_entries(terms: Terms, new: Plan, today: date) -> tuple[list, date, date]:
+def _plan_change_entries(terms: Terms, new: Plan, today: date) -> tuple[list, list, date, date]:
     """The old period settles prorated; the new plan's period starts today (R-E5 proration)."""
-    entries = settle_period(terms, today, "prorated")
     start, end = new_period(today, new.period_months)
-    if terms.prepaid and new.price:
-        entries.append(PlannedEntry(CHARGE, -new.price, f"{new.name}: {start} to {end}", today))
-    return entries, start, end
+    opening = opening_charge(
+        new.name, new.price, prepaid=new.is_prepaid, start=start, end=end, on=today
+    )
+    return settle_period(terms, today, "prorated"), opening, start, end
 
 
 def change_plan(
@@ -127,20 +131,19 @@ def change_plan(
         core.guard(Action.CHANGE_PLAN, account, actor, sub=sub)
         next_state(sub.status, Action.CHANGE_PLAN)
         _check_plan_change(sub, new, direction)
-        entries, start, end = _plan_change_entries(core.terms_of(sub), new, today)
+        settled, opening, start, end = _plan_change_entries(core.terms_of(sub), new, today)
         if preview:
-            return entries
+            return settled + opening
         note = f"{sub.plan.name} → {new.name}"
         adjust_to_plan(sub, new)
-        prepaid = new.billing_model == Plan.BillingModel.PREPAID
         sub.plan, sub.price, sub.trial = new, new.price, False
         sub.period_start, sub.period_end, sub.next_billing_date = start, end, end
-        sub.period_paid = new.price if prepaid else ZERO
-        sub.save(update_fields=["plan", *PERIOD_FIELDS])
+        sub.period_paid = paid_change(opening)
+        sub.save(update_fields=["plan", *RESTARTED_FIELDS])
         core.begin(
             sub, Action.CHANGE_PLAN, actor=actor, await_provisioning=await_provisioning, note=note
         )
-        core.post_entries(account, entries, actor)
+        core.post_entries(account, settled + opening, actor)
     subscription.refresh_from_db()
     return subscription
 

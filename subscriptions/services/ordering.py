@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,11 +16,10 @@ from .. import core, pool
 from ..errors import OrderRefused, UnknownPlan
 from ..models import Plan, Subscription
 from ..policy import ORDER
-from ..proration import CHARGE, PlannedEntry, new_period
+from ..proration import ZERO, new_period, opening_charge, paid_change
 from ..transitions import Action
 
 S = Subscription.Status
-ZERO = Decimal("0.00")
 MSG_UNKNOWN_PLAN = _("There is no plan “{plan}”.")
 MSG_NOT_ORDERABLE = _("The plan “{plan}” can no longer be ordered.")
 MSG_NO_TRIAL = _("The plan “{plan}” has no trial; order it commercially.")
@@ -81,8 +79,10 @@ def order(
             if trial
             else new_period(today, plan.period_months)
         )
-        prepaid = plan.billing_model == Plan.BillingModel.PREPAID
-        charge = plan.price if prepaid and not trial else ZERO
+        price = ZERO if trial else plan.price
+        entries = opening_charge(
+            plan.name, price, prepaid=plan.is_prepaid, start=start, end=end, on=today
+        )
         sub = Subscription.objects.create(
             account=locked,
             plan=plan,
@@ -92,7 +92,7 @@ def order(
             price=plan.price,
             period_start=start,
             period_end=end,
-            period_paid=charge,
+            period_paid=paid_change(entries),
             next_billing_date=end,
         )
         core.record(sub, ORDER, "", actor, note="trial" if trial else "")
@@ -103,9 +103,7 @@ def order(
             account_services.clear_renewal_deadline(
                 locked, actor=actor, note=f"ordered {plan.name}"
             )
-        if charge:
-            entry = PlannedEntry(CHARGE, -charge, f"{plan.name}: {start} to {end}", today)
-            core.post_entries(locked, [entry], actor)
+        core.post_entries(locked, entries, actor)
     sub.refresh_from_db()
     return sub
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subscriptions.proration import Terms, settle_period, unused_part
+from subscriptions.proration import Terms, opening_charge, paid_change, settle_period, unused_part
 
 D = Decimal
 START, END = date(2026, 1, 1), date(2026, 2, 1)  # a 31-day period
@@ -87,3 +87,17 @@ def test_prepaid_prorated_refund_plus_postpaid_prorated_charge_is_the_price(pric
     charge = -sum(e.amount for e in settle_period(post, on, "prorated"))
     assert refund + charge == price
     assert D("0") <= refund <= price
+
+
+@pytest.mark.parametrize(
+    ("prepaid", "price", "written"),
+    [(True, D("24.95"), [D("-24.95")]), (True, D("0"), []), (False, D("24.95"), [])],
+)
+def test_a_period_that_starts_is_charged_in_full_only_when_prepaid_and_not_free(
+    prepaid, price, written
+):
+    """Order, renew, plan change, Enable and the recurring run all open a period this way."""
+    entries = opening_charge("Fax", price, prepaid=prepaid, start=START, end=END, on=START)
+    assert [e.amount for e in entries] == written
+    assert all(e.description == "Fax: 2026-01-01 to 2026-02-01" for e in entries)
+    assert paid_change(entries) == -sum(written, start=D("0"))
