@@ -56,6 +56,39 @@ def ids(model, names) -> dict[str, int]:
 
 
 def generate(n: int, today: date, now: datetime) -> dict[str, int]:
+    """Insert `n` accounts with their ledger, invoices, subscriptions and scheduled changes;
+    return the row counts."""
+    p = parameters(n, today, now)
+    with connection.cursor() as cursor:
+        for statement in (ACCOUNTS, LEDGER, INVOICES, SUBSCRIPTIONS, SCHEDULED):
+            cursor.execute(statement, p)
+        for table in (
+            "accounts_account",
+            "billing_ledgerentry",
+            "billing_invoice",
+            "subscriptions_subscription",
+            "accounts_scheduledstatuschange",
+        ):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"  # table names are constants
+            )
+        cursor.execute("ANALYZE")
+        counts = {}
+        for table in (
+            "accounts_account",
+            "subscriptions_subscription",
+            "billing_invoice",
+            "billing_ledgerentry",
+            "accounts_scheduledstatuschange",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - constant names
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def parameters(n: int, today: date, now: datetime) -> dict:
+    """The statements' parameters: status types, reasons, the bench plans and operator."""
     types = ids(
         AccountStatusType,
         [
@@ -88,7 +121,7 @@ def generate(n: int, today: date, now: datetime) -> dict[str, int]:
     operator, _ = get_user_model().objects.get_or_create(
         username="bench-operator", defaults={"is_staff": True}
     )
-    p = {
+    return {
         "n": n,
         "today": today,
         "now": now,
@@ -100,32 +133,6 @@ def generate(n: int, today: date, now: datetime) -> dict[str, int]:
         "p2": plans[2],
         "p3": plans[3],
     }
-    with connection.cursor() as cursor:
-        for statement in (ACCOUNTS, LEDGER, INVOICES, SUBSCRIPTIONS, SCHEDULED):
-            cursor.execute(statement, p)
-        for table in (
-            "accounts_account",
-            "billing_ledgerentry",
-            "billing_invoice",
-            "subscriptions_subscription",
-            "accounts_scheduledstatuschange",
-        ):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"  # table names are constants
-            )
-        cursor.execute("ANALYZE")
-        counts = {}
-        for table in (
-            "accounts_account",
-            "subscriptions_subscription",
-            "billing_invoice",
-            "billing_ledgerentry",
-            "accounts_scheduledstatuschange",
-        ):
-            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - constant names
-            counts[table] = cursor.fetchone()[0]
-    return counts
 
 
 ACCOUNTS = """

@@ -134,59 +134,14 @@ def peak_rss_mb(pid: int) -> float:
 def two_workers(database: str, today: date, now: datetime, slices: int) -> dict:
     """Start two worker processes on `database`, fan the sweeps out over id ranges, wait."""
     queue = f"bench-{os.getpid()}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(database),
-        "CELERY_BROKER_URL": BENCH_BROKER,
-        "CELERY_RESULT_BACKEND": BENCH_BROKER,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    }
-    celery = str(Path(sys.executable).with_name("celery"))
-    workers = [
-        subprocess.Popen(  # noqa: S603 - our own worker, loopback services only
-            [
-                celery,
-                "-A",
-                "config",
-                "worker",
-                "-P",
-                "solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}-{i}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "WARNING",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for i in (1, 2)
-    ]
+    workers = [start_worker(database, queue, i) for i in (1, 2)]
     sender = Celery("bench", broker=BENCH_BROKER, backend=BENCH_BROKER)
     try:
         time.sleep(6)  # both workers connected
         ranges = ranges_of(database, slices)
         started = time.perf_counter()
-        phases = [
-            [
-                ("billing.tasks.credit_hold_sweep", {"now": now.isoformat(), "low": lo, "high": hi})
-                for lo, hi in ranges
-            ],
-            [
-                ("billing.tasks.dunning_sweep", {"today": today.isoformat(), "low": lo, "high": hi})
-                for lo, hi in ranges
-            ],
-            [("accounts.tasks.apply_scheduled_status_changes", {"today": today.isoformat()})] * 2,
-        ]
         by_worker: dict[str, int] = {}
-        for phase in phases:
+        for phase in sweep_phases(ranges, today, now):
             results = [sender.send_task(name, kwargs=kw, queue=queue) for name, kw in phase]
             for result in results:
                 result.get(timeout=3600)
@@ -199,6 +154,57 @@ def two_workers(database: str, today: date, now: datetime, slices: int) -> dict:
         for worker in workers:
             worker.wait(30)
     return {"seconds": elapsed, "peak_rss_mb": by_worker, "ranges": len(ranges)}
+
+
+def start_worker(database: str, queue: str, number: int) -> subprocess.Popen:
+    """A real Celery worker process (solo pool) on `database`, consuming only `queue`."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(database),
+        "CELERY_BROKER_URL": BENCH_BROKER,
+        "CELERY_RESULT_BACKEND": BENCH_BROKER,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+    }
+    celery = str(Path(sys.executable).with_name("celery"))
+    return subprocess.Popen(  # noqa: S603 - our own worker, loopback services only
+        [
+            celery,
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}-{number}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def sweep_phases(ranges, today: date, now: datetime) -> list[list[tuple[str, dict]]]:
+    """The tasks beat sends, phase by phase: each phase ends before the next one starts."""
+    return [
+        [
+            ("billing.tasks.credit_hold_sweep", {"now": now.isoformat(), "low": lo, "high": hi})
+            for lo, hi in ranges
+        ],
+        [
+            ("billing.tasks.dunning_sweep", {"today": today.isoformat(), "low": lo, "high": hi})
+            for lo, hi in ranges
+        ],
+        [("accounts.tasks.apply_scheduled_status_changes", {"today": today.isoformat()})] * 2,
+    ]
 
 
 def ranges_of(database: str, slices: int) -> list[tuple[int, int]]:

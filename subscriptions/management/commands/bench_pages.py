@@ -208,11 +208,17 @@ def load_table(run: dict) -> str:
 
 
 def render(r: dict) -> str:
-    load_run = r["load"]
-    client = load_run["wrk"] or "a Python thread-pool client"
+    """The bench_pages section of docs/PERFORMANCE.md, markers included."""
+    return (
+        f"{MARK_START}\n{render_data_set(r)}\n\n{render_pages(r)}\n\n{render_load(r)}\n\n"
+        f"{SCALE_NOTES}{MARK_END}"
+    )
+
+
+def render_data_set(r: dict) -> str:
+    """How the numbers were taken: the command and the data set."""
     c = r["counts"]
-    return f"""{MARK_START}
-## Admin pages and control panel at {r["accounts"]:,} accounts
+    return f"""## Admin pages and control panel at {r["accounts"]:,} accounts
 
 Command (PostgreSQL 15 on this machine, {r["cpus"]} cores shared with other work; one run, all
 numbers from it):
@@ -225,9 +231,12 @@ numbers from it):
 Data set (`subscriptions/management/bench/data.py`, {r["generated_s"]:.0f} s to generate, vacuum and
 analyse): {c["accounts_account"]:,} accounts, {c["subscriptions_subscription"]:,} subscriptions,
 {c["billing_invoice"]:,} invoices, {c["billing_ledgerentry"]:,} ledger entries. An operator
-(superuser) and a customer, member of one Active account.
+(superuser) and a customer, member of one Active account."""
 
-### Pages in one process (django.test.Client, {len(r["pages"][0].runs)} timed requests per page after a warm-up)
+
+def render_pages(r: dict) -> str:
+    """The pages timed in this process, with what they were before this work."""
+    return f"""### Pages in one process (django.test.Client, {len(r["pages"][0].runs)} timed requests per page after a warm-up)
 
 Load average before: {fmt_load(r["load_before"])}.
 
@@ -242,9 +251,14 @@ at most `ACCOUNT_STATISTICS_MAX_AGE` = 60 s old).
 Before this work (the same data set and client, 15 requests per page, load average about 5):
 account list p95 311 ms (two full counts, then the rendering of a hundred gear menus), search by
 number 1.0 s and by name fragment 1.8 s (sequential scans), admin index 0.4 s (statistics
-counted with a join on every load), overview 43 ms, dashboard 12 ms.
+counted with a join on every load), overview 43 ms, dashboard 12 ms."""
 
-### Load test: gunicorn on 127.0.0.1 ({load_run["workers"]} sync workers, production settings), {client}, {load_run["connections"]} connections, {load_run["seconds"]} s per run
+
+def render_load(r: dict) -> str:
+    """The load test against gunicorn and how to read it."""
+    load_run = r["load"]
+    client = load_run["wrk"] or "a Python thread-pool client"
+    return f"""### Load test: gunicorn on 127.0.0.1 ({load_run["workers"]} sync workers, production settings), {client}, {load_run["connections"]} connections, {load_run["seconds"]} s per run
 
 {load_table(load_run)}
 
@@ -253,9 +267,11 @@ share the same {r["cpus"]} cores, so requests/s is a floor. wrk is closed-loop: 
 sends its next request when the last one is answered, so {load_run["connections"]} connections (two
 per core) keep both cores busy, and more connections only queue in front of the workers (latency
 grows with the queue, throughput does not). Each run is preceded by an untimed
-{WARMUP_SECONDS}-second run (templates loaded, connections opened in every worker).
+{WARMUP_SECONDS}-second run (templates loaded, connections opened in every worker)."""
 
-### What keeps the pages flat at this size
+
+# What the section explains after the numbers (no figures of the run in it).
+SCALE_NOTES = """### What keeps the pages flat at this size
 
 - **No full count per page.** Django's change list counts the filtered list and, with
   `show_full_result_count`, the whole table again. The account admin (and the other lists that
@@ -293,7 +309,7 @@ grows with the queue, throughput does not). Each run is preceded by an untimed
 - **The dashboard** reads the account row (balance, threshold, required payment R-CH4 computed
   from it), the switcher's memberships and the latest five ledger entries (index
   `ledger_account_time`): five queries with the session and the user.
-{MARK_END}"""
+"""
 
 
 def write_section(path: Path, section: str) -> None:
