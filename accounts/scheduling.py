@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services, sqlbulk
+from . import sqlbulk
 from .actors import Actor, as_actor
+from .bulk import Move, change_statuses
+from .changes import change_status
 from .errors import AccountsError, InvalidSchedule
 from .models import Account, AccountStatusType, ActorKind, ScheduledStatusChange, StatusReason
 from .retry import retry_on_conflict
+from .statuses import get_reason, get_status_type
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +43,8 @@ def check_schedule(
         raise InvalidSchedule(MSG_NOT_A_DATE)
     if effective_on < (today or timezone.localdate()):
         raise InvalidSchedule(MSG_PAST_DATE.format(date=effective_on.isoformat()))
-    target = services.get_status_type(status_type)
-    return target, services.get_reason(reason, target.backend_status)
+    target = get_status_type(status_type)
+    return target, get_reason(reason, target.backend_status)
 
 
 def schedule_status_change(
@@ -96,7 +99,7 @@ def _apply(scheduled: ScheduledStatusChange) -> None:
     """Apply one claimed row; a refusal is recorded on it, never raised (the batch goes on)."""
     try:
         with transaction.atomic():  # a refusal rolls back whatever the change began
-            change = services.change_status(
+            change = change_status(
                 scheduled.account,
                 scheduled.status_type,
                 actor=_actor_for(scheduled),
@@ -194,15 +197,13 @@ def _apply_batch(claimed: list[ScheduledStatusChange]) -> None:
 
 def _apply_group(group: list[ScheduledStatusChange]) -> None:
     """One actor and reason: the changes go through bulk.change_statuses together."""
-    from .bulk import Move, change_statuses
-
     refused: list = []
     moves = [Move(s.account, s.status_type, s.note, requested_at=s.created_at) for s in group]
     before = {s.pk: s.account.status_type for s in group}
     changes = change_statuses(
         moves, actor=_actor_for(group[0]), reason=group[0].reason, refused=refused
     )
-    messages = {move.account.pk: message for move, message in refused}
+    messages = {move.account.pk: error.message for move, error in refused}
     now = timezone.now()
     for scheduled in group:
         scheduled.ran_at = now

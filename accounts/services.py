@@ -1,9 +1,13 @@
-"""Every write to accounts goes through here: guard → lock → check → save → history → on commit."""
+"""Every write to accounts goes through here (DESIGN §6): the stable entry points.
+
+Account creation and status types live here; each other concern has its own module, which
+this one imports and re-exports — the concern modules import only lower ones (statuses, bulk,
+changes), never this one, so the imports point one way.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,35 +16,47 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import events, lifecycle
-from .actors import Actor, as_actor
-from .errors import (
-    InvalidAccountData,
-    InvalidTransition,
-    ReasonNotAllowed,
-    StatusTypeInUse,
-    UnknownStatusType,
+from .actors import as_actor
+from .bulk import history_row, record_history
+from .changes import MSG_FUTURE_CHANGE, change_status
+from .errors import InvalidAccountData, InvalidTransition, StatusTypeInUse
+from .exemptions import clear_renewal_deadline, set_dunning_exemption
+from .models import Account, AccountStatusType, BackendStatus, StatusChange
+from .scheduling import cancel_scheduled_status_change, schedule_status_change
+from .statuses import (
+    MSG_REASON_DOES_NOT_FIT,
+    MSG_UNKNOWN_REASON,
+    MSG_UNKNOWN_TYPE,
+    default_status_type,
+    get_reason,
+    get_status_type,
 )
-from .models import (
-    Account,
-    AccountStatusType,
-    ActorKind,
-    BackendStatus,
-    StatusChange,
-    StatusReason,
-)
-from .retry import retry_on_conflict
-from .transitions import label, next_state
+from .transitions import label
+from .unlocking import lock_user_account, unlock_user_account
+
+__all__ = [
+    "MSG_FUTURE_CHANGE",
+    "MSG_REASON_DOES_NOT_FIT",
+    "MSG_UNKNOWN_REASON",
+    "MSG_UNKNOWN_TYPE",
+    "cancel_scheduled_status_change",
+    "change_status",
+    "clear_renewal_deadline",
+    "create_account",
+    "default_status_type",
+    "delete_status_type",
+    "get_reason",
+    "get_status_type",
+    "lock_user_account",
+    "schedule_status_change",
+    "set_dunning_exemption",
+    "status_type_deletion_problem",
+    "unlock_user_account",
+]
 
 NEW_ACCOUNT_REASON = "New account"
 NEW_ACCOUNT_STATUSES = (BackendStatus.ACTIVE, BackendStatus.PROSPECT)
 MSG_NEW_ACCOUNT_STATUS = _("A new account is created Active or Prospect, not {status}.")
-MSG_UNKNOWN_TYPE = _("There is no account status type “{name}”.")
-MSG_UNKNOWN_REASON = _("There is no status reason “{name}”.")
-MSG_REASON_DOES_NOT_FIT = _("The reason “{reason}” cannot be used for the status {status}.")
-MSG_FUTURE_CHANGE = _(
-    "A change effective in the future is a scheduled change: schedule it instead (R-E4)."
-)
 MSG_TYPE_IN_USE = _(
     "The status type “{name}” is used by {count} account(s) and cannot be deleted; "
     "move them to another type first."
@@ -58,39 +74,6 @@ ACCOUNT_FIELDS = {
     "allowed_negative_days",
     "next_payment_date",
 }
-
-
-def get_status_type(status_type: AccountStatusType | str | int) -> AccountStatusType:
-    """Resolve a type given as an object, a name or an id; unknown → UnknownStatusType."""
-    if isinstance(status_type, AccountStatusType):
-        return status_type
-    lookup = {"pk": status_type} if isinstance(status_type, int) else {"name": status_type}
-    try:
-        return AccountStatusType.objects.get(**lookup)
-    except (AccountStatusType.DoesNotExist, ValueError, TypeError):
-        raise UnknownStatusType(MSG_UNKNOWN_TYPE.format(name=status_type)) from None
-
-
-def default_status_type(backend_status: str) -> AccountStatusType:
-    """The type automation uses for a back-end status."""
-    found = AccountStatusType.objects.filter(backend_status=backend_status, is_default=True).first()
-    if found is None:
-        raise UnknownStatusType(MSG_UNKNOWN_TYPE.format(name=f"default {label(backend_status)}"))
-    return found
-
-
-def get_reason(reason: StatusReason | str, backend_status: str) -> StatusReason:
-    """Resolve a reason and check it may be used for `backend_status` (R-E3)."""
-    if not isinstance(reason, StatusReason):
-        try:
-            reason = StatusReason.objects.get(name=reason)
-        except StatusReason.DoesNotExist:
-            raise ReasonNotAllowed(MSG_UNKNOWN_REASON.format(name=reason)) from None
-    if not reason.fits(backend_status):
-        raise ReasonNotAllowed(
-            MSG_REASON_DOES_NOT_FIT.format(reason=reason.name, status=label(backend_status))
-        )
-    return reason
 
 
 def _clean_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -162,98 +145,8 @@ def create_account(
             continue
     else:  # pragma: no cover - five random collisions in a 9e9 space
         raise InvalidAccountData("Could not allocate an account number; try again.")
-    _write_history(account, None, status_type, reason, actor, now, now, note="")
+    record_history([history_row(account, None, status_type, reason, actor, now, now, note="")])
     return account
-
-
-def _write_history(
-    account: Account,
-    from_type: AccountStatusType | None,
-    to_type: AccountStatusType,
-    reason: StatusReason,
-    actor: Actor,
-    requested_at: datetime,
-    effective_at: datetime,
-    note: str,
-) -> StatusChange:
-    change = StatusChange.objects.create(
-        account=account,
-        from_type=from_type,
-        to_type=to_type,
-        from_backend_status=from_type.backend_status if from_type else "",
-        to_backend_status=to_type.backend_status,
-        reason=reason,
-        actor_kind=actor.kind,
-        actor_user=actor.user if getattr(actor.user, "pk", None) else None,
-        rule_id=actor.rule_id,
-        requested_at=requested_at,
-        effective_at=effective_at,
-        note=note,
-    )
-    events.record_status_changes([change])  # R-X6: the outbox row commits with the change
-    return change
-
-
-@retry_on_conflict  # only at the outermost level; inside a transaction the caller retries
-def change_status(
-    account: Account,
-    status_type: AccountStatusType | str,
-    *,
-    actor: Any,
-    reason: StatusReason | str,
-    effective_at: datetime | None = None,
-    note: str = "",
-    requested_at: datetime | None = None,
-) -> StatusChange | None:
-    """Move an account to another status type; returns the history row, or None if already there."""
-    actor = as_actor(actor)
-    now = timezone.now()
-    # Sweeps pass their explicit `now` (R-X7 time travel); people schedule future changes (R-E4).
-    if (
-        actor.kind != ActorKind.SYSTEM
-        and effective_at is not None
-        and effective_at > now + timedelta(seconds=5)
-    ):
-        raise InvalidTransition(MSG_FUTURE_CHANGE)
-    target = get_status_type(status_type)
-    with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        if locked.status_type_id == target.pk:
-            return None
-        target, rule_id = _resolve_target(locked, target, actor)
-        current = locked.status_type
-        next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
-        reason_obj = get_reason(reason, target.backend_status)
-        updated = Account.objects.filter(pk=locked.pk, status_type_id=current.pk).update(
-            status_type=target, status_reason=reason_obj, status_changed_at=effective_at or now
-        )
-        if updated != 1:  # pragma: no cover - the row is locked; kept as the conditional guard
-            raise InvalidTransition("The account changed while this request ran; try again.")
-        locked.status_type, locked.status_reason = target, reason_obj
-        locked.status_changed_at = effective_at or now
-        change = _write_history(
-            locked,
-            current,
-            target,
-            reason_obj,
-            Actor(actor.kind, actor.user, rule_id),
-            requested_at or now,
-            effective_at or now,
-            note,
-        )
-        lifecycle.notify([change])
-    account.status_type = target
-    account.status_reason = reason_obj
-    account.status_changed_at = effective_at or now
-    return change
-
-
-def _resolve_target(
-    account: Account, target: AccountStatusType, actor: Actor
-) -> tuple[AccountStatusType, str]:
-    """Let a higher app redirect the target (R-CH2: unlock below threshold → Credit hold)."""
-    resolved, rule_id = lifecycle.resolve_target(account, target, actor)
-    return resolved, rule_id or actor.rule_id
 
 
 def status_type_deletion_problem(status_type: AccountStatusType) -> str | None:
@@ -281,74 +174,3 @@ def delete_status_type(status_type: AccountStatusType, *, actor: Any) -> None:
     if problem:
         raise StatusTypeInUse(problem)
     locked.delete()
-
-
-# --- Locks, unlocks, exemptions and schedules live in their own modules, which import this one;
-# these entry points keep `accounts.services.*` the one stable surface (DESIGN §6).
-
-
-def unlock_user_account(user: Any, *, actor: Any, today: date | None = None) -> list:
-    """Unlock the user's held accounts within 30 days of Next Payment (R-G2, R-G3)."""
-    from .unlocking import unlock_user_account as unlock
-
-    return unlock(user, actor=actor, today=today)
-
-
-def lock_user_account(user: Any, *, actor: Any, reason: Any = "Fraud review", note: str = ""):
-    """Move the user's accounts to Administrative hold ("Lock User Account")."""
-    from .unlocking import lock_user_account as lock
-
-    return lock(user, actor=actor, reason=reason, note=note)
-
-
-def clear_renewal_deadline(account: Account, *, actor: Any, note: str = "") -> bool:
-    """The customer renewed: no R-G3 relock. Billing/subscriptions call it on payment/renewal."""
-    from .exemptions import clear_renewal_deadline as clear
-
-    return clear(account, actor=actor, note=note)
-
-
-def set_dunning_exemption(
-    account: Account,
-    *,
-    exempt: bool,
-    until: date | None = None,
-    actor: Any,
-    note: str = "",
-    today: date | None = None,
-) -> list:
-    """Exempt an account from dunning, for good or until a date (R-X2); audited."""
-    from .exemptions import set_dunning_exemption as set_exemption
-
-    return set_exemption(account, exempt=exempt, until=until, actor=actor, note=note, today=today)
-
-
-def schedule_status_change(
-    account: Account,
-    status_type: Any,
-    *,
-    reason: Any,
-    effective_on: date,
-    actor: Any,
-    note: str = "",
-    today: date | None = None,
-):
-    """Schedule a status change for a date (R-E4)."""
-    from .scheduling import schedule_status_change as schedule
-
-    return schedule(
-        account,
-        status_type,
-        reason=reason,
-        effective_on=effective_on,
-        actor=actor,
-        note=note,
-        today=today,
-    )
-
-
-def cancel_scheduled_status_change(scheduled: Any, *, actor: Any):
-    """Cancel a scheduled status change that has not run yet (R-E4, R-X5)."""
-    from .scheduling import cancel_scheduled_status_change as cancel
-
-    return cancel(scheduled, actor=actor)

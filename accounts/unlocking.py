@@ -22,8 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import notices, services
+from . import notices
 from .actors import Actor, as_actor
+from .changes import change_status
 from .errors import (
     AccountsError,
     NoNextPaymentDate,
@@ -33,6 +34,7 @@ from .errors import (
 )
 from .exemptions import set_renewal_deadline
 from .models import Account, AccountStatusType, BackendStatus, StatusChange, UnlockAttempt
+from .statuses import default_status_type, get_reason
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def locked_status_type() -> AccountStatusType:
     found = AccountStatusType.objects.filter(
         name=LOCKED_TYPE_NAME, backend_status=S.ADMINISTRATIVE_HOLD
     ).first()
-    return found or services.default_status_type(S.ADMINISTRATIVE_HOLD)
+    return found or default_status_type(S.ADMINISTRATIVE_HOLD)
 
 
 def reset_login_lockout(user: Any) -> int:
@@ -115,9 +117,9 @@ def _unlock_one(user: Any, account_pk: int, actor: Actor, today: date) -> Unlock
         change: StatusChange | None = None
         message = _refusal(account, today)
         if message is None:
-            change = services.change_status(
+            change = change_status(
                 account,
-                services.default_status_type(S.ACTIVE),
+                default_status_type(S.ACTIVE),
                 actor=actor,
                 reason=UNLOCK_REASON,
                 note=f"Unlock User Account for {user.get_username()}",
@@ -201,8 +203,8 @@ def lock_user_account(
 ) -> list[StatusChange]:
     """Operator's "Lock User Account": move the user's accounts to Administrative hold."""
     actor = as_actor(actor)
-    target = services.default_status_type(S.ADMINISTRATIVE_HOLD)
-    services.get_reason(reason, S.ADMINISTRATIVE_HOLD)  # refuse a reason that does not fit, first
+    target = default_status_type(S.ADMINISTRATIVE_HOLD)
+    get_reason(reason, S.ADMINISTRATIVE_HOLD)  # refuse a reason that does not fit, first
     pks = list(
         Account.objects.filter(memberships__user=user, status_type__backend_status__in=LOCKABLE)
         .order_by("pk")
@@ -213,7 +215,7 @@ def lock_user_account(
     changes = []
     for pk in pks:
         account = Account.objects.select_for_update().get(pk=pk)
-        change = services.change_status(account, target, actor=actor, reason=reason, note=note)
+        change = change_status(account, target, actor=actor, reason=reason, note=note)
         set_renewal_deadline(
             account, None, actor=actor, note="Locked: the deadline no longer applies"
         )
@@ -236,7 +238,7 @@ def _relock(pk: int, today: date) -> str | None:
     if account.status_type.backend_status in (S.ACTIVE, S.CREDIT_HOLD):
         try:
             with transaction.atomic():
-                change = services.change_status(
+                change = change_status(
                     account,
                     locked_status_type(),
                     actor=actor,
