@@ -4,7 +4,6 @@ one insert each for history, outbox rows, dunning events), fees and notices once
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
@@ -17,8 +16,7 @@ from accounts import bulk, sqlbulk
 from accounts import services as account_services
 from accounts.actors import Actor
 from accounts.errors import InvalidTransition
-from accounts.models import Account, ActorKind, BackendStatus
-from accounts.transitions import next_state
+from accounts.models import Account, BackendStatus
 
 from . import notices
 from .decisions import Policies
@@ -152,7 +150,7 @@ def apply_dunning_batch(
     ids = [a.pk for a in eligible]
     anchors = earliest_unpaid_due_dates(ids)
     states = {s.account_id: s for s in DunningState.objects.filter(account_id__any=ids)}
-    plans = _move(
+    plans = move_plans(
         [
             p
             for a in eligible
@@ -169,16 +167,9 @@ def apply_dunning_batch(
         ]
     )
     # The states move before the fees post: a fee re-evaluates credit, which must see the step.
-    # One upsert: an account's first step creates its row (no row reads as "not on the ladder").
-    now = timezone.now()
     for plan in plans:
         plan.state.step, plan.state.anchor_due_date = plan.target, plan.anchor
-    sqlbulk.upsert_rows(
-        DunningState,
-        "account",
-        ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
-        [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
-    )
+    save_states(plans)
     return record_steps(plans, today)
 
 
@@ -190,28 +181,42 @@ def step_note(plan: StepPlan) -> str:
     )
 
 
-def _move(plans: list[StepPlan]) -> list[StepPlan]:
-    """Change the statuses; a plan the transition table refuses (say an operator's suspension
-    and a step pointing at credit hold) is dropped, and nothing is recorded for it."""
-    groups: dict[str, list[bulk.Move]] = defaultdict(list)
-    allowed = []
-    for plan in plans:
-        try:
-            next_state(
-                plan.account.status_type.backend_status,
-                plan.target.status_type.backend_status,
-                ActorKind.SYSTEM,
-                plan.target.rule_id or "R-X3",
-            )
-        except InvalidTransition:
-            continue
-        allowed.append(plan)
-        groups[plan.target.rule_id or "R-X3"].append(
-            bulk.Move(plan.account, plan.target.status_type, step_note(plan), plan.effective_at)
+def move_plans(plans: list[StepPlan]) -> list[StepPlan]:
+    """Change the statuses the plans call for, through accounts' one writer; a plan the
+    transition table refuses (say an operator's suspension and a step pointing at credit hold)
+    is dropped, and nothing is recorded for it. Both ladder paths (models, rows) decide here."""
+    moves = [
+        bulk.Move(
+            plan.account,
+            plan.target.status_type,
+            step_note(plan),
+            plan.effective_at,
+            rule_id=plan.target.rule_id or "R-X3",
         )
-    for rule_id, moves in groups.items():
-        bulk.change_statuses(moves, actor=Actor.system(rule_id), reason=REASON_DUNNING)
-    return allowed
+        for plan in plans
+    ]
+    refused: list = []
+    with transaction.atomic():  # a reason that does not fit rolls the moves back with its error
+        bulk.change_statuses(
+            moves, actor=Actor.system("R-X3"), reason=REASON_DUNNING, refused=refused
+        )
+        for _move, error in refused:
+            if not isinstance(error, InvalidTransition):
+                raise error  # R-E3: the dunning reason must fit every status a step moves to
+    dropped = {move.account.pk for move, _error in refused}
+    return [plan for plan in plans if plan.account.pk not in dropped]
+
+
+def save_states(plans: list[StepPlan]) -> None:
+    """Put each account on its plan's step, in one upsert (an account's first step creates its
+    row: no row reads as "not on the ladder")."""
+    now = timezone.now()
+    sqlbulk.upsert_rows(
+        DunningState,
+        "account",
+        ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
+        [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
+    )
 
 
 @dataclass(frozen=True)

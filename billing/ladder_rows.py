@@ -3,10 +3,11 @@
 One statement locks the batch (SKIP LOCKED) and reads, per account, what the ladder needs: its
 status, money, exemption, ladder state and the due date of its earliest unpaid invoice. The pure
 ladder (billing/dunning.py, through ladder.plan_for) decides each account exactly as it does on the
-model path; the writes are the same set-based statements (accounts.bulk.apply_rows, one upsert of
-the states, ladder.record_steps). A policy with a fee on a step, or a step that returns an
-account to Active, takes the model path (ladder.apply_dunning_batch): fees post through the
-ledger service, and a return to Active goes through the target resolvers with a loaded account.
+model path, and the same ladder.move_plans, save_states and record_steps write (statuses through
+accounts.bulk.change_statuses, which takes these rows as they are). A policy with a fee on a
+step, or a step that returns an account to Active, takes the model path
+(ladder.apply_dunning_batch): fees post through the ledger service, and a return to Active goes
+through the target resolvers with a loaded account.
 """
 
 from __future__ import annotations
@@ -16,23 +17,18 @@ from datetime import date
 
 from django.utils import timezone
 
-from accounts import bulk, lifecycle, sqlbulk
-from accounts.actors import Actor
-from accounts.errors import InvalidTransition
-from accounts.models import Account, AccountStatusType, ActorKind, BackendStatus
-from accounts.services import get_reason
-from accounts.transitions import next_state
+from accounts import sqlbulk
+from accounts.models import Account, AccountStatusType, BackendStatus
 
 from .ladder import (
     DUNNING_STATUSES,
-    REASON_DUNNING,
     Ladders,
     StepRecord,
+    move_plans,
     plan_for,
     record_steps,
-    step_note,
+    save_states,
 )
-from .models import DunningState
 
 GATHER = """
 SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balance,
@@ -91,60 +87,6 @@ def apply_batch(
         plan = plan_for(row, row, ladders, row.anchor, today, tz)
         if plan is not None:
             plans.append(plan)
-    plans = _move(plans)
-    now = timezone.now()
-    sqlbulk.upsert_rows(
-        DunningState,
-        "account",
-        ["account", "step", "anchor_due_date", "restart_on", "updated_at"],
-        [(p.account.pk, p.target, p.anchor, p.state.restart_on, now) for p in plans],
-    )
+    plans = move_plans(plans)
+    save_states(plans)
     return record_steps(plans, today), rest, len(rows)
-
-
-def _move(plans):
-    """ladder._move for rows: the table refuses → the plan is dropped; one statement moves the
-    rest, with history and outbox rows; the status listeners get every change at once."""
-    now = timezone.now()
-    allowed = []
-    columns = {k: [] for k in ("ids", "from_types", "to_types", "rules", "eff", "notes")}
-    reasons = {}  # R-E3: the dunning reason must fit every status it moves accounts to
-    for plan in plans:
-        actor = Actor.system(plan.target.rule_id or "R-X3")
-        target, rule_id = lifecycle.resolve_target(plan.account, plan.target.status_type, actor)
-        rule_id = rule_id or actor.rule_id
-        try:
-            next_state(
-                plan.account.status_type.backend_status,
-                target.backend_status,
-                ActorKind.SYSTEM,
-                rule_id,
-            )
-        except InvalidTransition:
-            continue
-        allowed.append(plan)
-        if plan.account.status_type_id == target.pk:
-            continue  # already there: the step is still recorded, the status needs no change
-        if target.backend_status not in reasons:
-            reasons[target.backend_status] = get_reason(REASON_DUNNING, target.backend_status)
-        columns["ids"].append(plan.account.pk)
-        columns["from_types"].append(plan.account.status_type_id)
-        columns["to_types"].append(target.pk)
-        columns["rules"].append(rule_id)
-        columns["eff"].append(plan.effective_at)
-        columns["notes"].append(step_note(plan))
-    if columns["ids"]:
-        changes = bulk.apply_rows(
-            ids=columns["ids"],
-            from_types=columns["from_types"],
-            to_types=columns["to_types"],
-            rules=columns["rules"],
-            effective=columns["eff"],
-            requested=[now] * len(columns["ids"]),
-            notes=columns["notes"],
-            reason=next(iter(reasons.values())),
-            actor=Actor.system("R-X3"),
-            now=now,
-        )
-        lifecycle.notify(changes)
-    return allowed
