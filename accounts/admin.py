@@ -11,12 +11,14 @@ from . import (  # noqa: F401 - each module registers its pages with the admin s
 )
 from .admin_account_actions import GEAR_ACTIONS
 from .admin_accounts import AccountAdmin
-from .admin_frames import account_menu
+from .admin_frames import account_menu, overview_sections
 from .admin_logs import ReadOnlyAdmin, ReadOnlyInline
+from .admin_overview_sections import SECTIONS
 
 # Service API keys (the entitlement API) register their admin in their own module.
 from .api import admin as _service_api_key_admin  # noqa: F401
 
 account_menu.register(*GEAR_ACTIONS)
+overview_sections.register(*SECTIONS)
 
 __all__ = ["AccountAdmin", "ReadOnlyAdmin", "ReadOnlyInline"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .admin_frames import account_menu
+from .admin_frames import account_menu, overview_sections
 from .admin_gear import GearMenuMixin
 from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
@@ -126,6 +126,8 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         "allowed_negative_days",
         "next_payment_date",
     ]
+
+    overview_sections = overview_sections
 
     @property
     def gear_actions(self):

@@ -22,10 +22,56 @@ Register from admin.py, which the admin's autodiscovery imports before the URLs 
 
 A handler is called as `handler(model_admin, request, account, action)` and returns a response;
 `model_admin.run_form_action(...)` gives it the form → preview → confirm steps (admin_gear).
+
+`overview_sections` are the account overview's sections. Each has a place on the page (a row of
+the Status table, the left column below Status, the right column, or full width below) and is
+rendered in its place by order key:
+
+     60 policy         Status row  billing (the credit and dunning policy)
+     70 members        Status row  accounts (the users)
+    100 money          left        billing (balance, threshold, required payment, threshold form)
+    200 why-on-hold    right       billing (R-X4; the same context function as money: one call)
+    300 history        wide        accounts
+    400 scheduled      wide        accounts (R-E4)
+    500 subscriptions  wide        subscriptions
+    600 ledger         wide        billing (with the unpaid invoices)
+    700 deliveries     wide        accounts (R-X6)
+    800 audit          wide        accounts (unlock attempts and audited changes)
+
+    from accounts.admin_frames import WIDE, OverviewSection, overview_sections
+    overview_sections.register(
+        OverviewSection("refunds", 650, "admin/billing/overview/refunds.html", refunds, WIDE)
+    )
+
+`refunds(account, now)` returns the dict the template reads as `data` (beside `a`, the account,
+and `perms` and `request`); it reads a bounded number of rows (`newest`), so the page's queries
+stay the same however long the account's history is (issue 8).
 """
 
 from .admin_gear import GearAction, GearMenu
+from .admin_overview import (
+    LEFT,
+    RIGHT,
+    STATUS_ROW,
+    WIDE,
+    OverviewSection,
+    OverviewSections,
+    newest,
+)
 
 account_menu = GearMenu("account")
+overview_sections = OverviewSections()
 
-__all__ = ["GearAction", "GearMenu", "account_menu"]
+__all__ = [
+    "LEFT",
+    "RIGHT",
+    "STATUS_ROW",
+    "WIDE",
+    "GearAction",
+    "GearMenu",
+    "OverviewSection",
+    "OverviewSections",
+    "account_menu",
+    "newest",
+    "overview_sections",
+]

@@ -1,150 +1,136 @@
 """The account overview page of the operator portal (seed 002 "Overview"; R-X4, R-E4, R-X6).
 
-`account_overview` gathers what the page shows from every app; the admin view only renders it.
+The page is a frame of sections that apps register (accounts/admin_frames.py): each section has a
+key, an order key, a place on the page, a template and a context function `(account, now) → dict`.
+The frame reads the account once, calls each section's context function (sections naming the same
+function share one call) and renders the sections in order, each in its place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from billing.admin_forms import ThresholdForm  # moves to billing's section
-from billing.models import Invoice, LedgerEntry
-from billing.selectors import HoldExplanation, why_on_hold
-from billing.services import policy_for
-from subscriptions.models import Subscription
+from .models import Account
 
-from .models import (
-    Account,
-    AccountAudit,
-    Membership,
-    ScheduledStatusChange,
-    StatusChange,
-    UnlockAttempt,
-    WebhookDelivery,
-)
+# Where a section goes: a row of the Status table, the left column below it (above Actions), the
+# right column beside them, or a full-width block below.
+STATUS_ROW, LEFT, RIGHT, WIDE = "status", "left", "right", "wide"
+PLACES = (STATUS_ROW, LEFT, RIGHT, WIDE)
 
-# Every list on the page is the newest few rows, so the page costs the same number of queries
-# and about the same time for an account with three ledger entries or three hundred thousand
-# (issue 8). `*_more` says there are older rows; the ledger's total is counted up to a cap.
-LEDGER_ROWS = 25
-LEDGER_COUNT_CAP = 1000
-LOG_ROWS = 20
-HISTORY_ROWS = 50
-SCHEDULED_ROWS = 20
-SUBSCRIPTION_ROWS = 50
-INVOICE_ROWS = 10
-MEMBER_ROWS = 20
+
+@dataclass(frozen=True)
+class OverviewSection:
+    """One section of the overview; its template reads its context as `data` (and `a`, the
+    account; `perms`; `request`)."""
+
+    key: str
+    order: int
+    template: str
+    context: Callable[[Account, datetime], dict]
+    place: str = WIDE
+    # Relations of the account the section reads, loaded with the account (no query of its own).
+    select_related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A section with the context it was given for one page."""
+
+    section: OverviewSection
+    data: dict
+
+
+class OverviewSections:
+    """The overview's sections that apps register, the way they register with `admin.site`."""
+
+    def __init__(self):
+        self._sections: dict[str, OverviewSection] = {}
+        self._sorted: tuple[OverviewSection, ...] = ()
+
+    def register(self, *sections: OverviewSection) -> None:
+        """Add `sections`; a key or an order key already taken is a configuration error."""
+        for section in sections:
+            if section.place not in PLACES:
+                raise ImproperlyConfigured(f"Overview section “{section.key}”: no place.")
+            taken = self._sections.get(section.key) or next(
+                (s for s in self._sections.values() if s.order == section.order), None
+            )
+            if taken is not None:
+                raise ImproperlyConfigured(
+                    f"Overview sections “{section.key}” and “{taken.key}” share a key or "
+                    f"the order key {section.order}."
+                )
+            self._sections[section.key] = section
+        self._sorted = tuple(sorted(self._sections.values(), key=lambda s: s.order))
+
+    def unregister(self, key: str) -> None:
+        """Remove the section `key` (a KeyError when there is none)."""
+        del self._sections[key]
+        self._sorted = tuple(s for s in self._sorted if s.key != key)
+
+    def sections(self) -> tuple[OverviewSection, ...]:
+        """Every registered section, by order key."""
+        return self._sorted
+
+    def __iter__(self):
+        return iter(self._sorted)
 
 
 @dataclass
 class AccountOverview:
-    account: Account
-    hold: HoldExplanation
-    policy: object
-    members: list
-    history: list
-    scheduled: list
-    subscriptions: list
-    ledger: list
-    ledger_count: int
-    unpaid_invoices: list
-    deliveries: list
-    unlock_attempts: list
-    audit_rows: list
-    more: dict = field(default_factory=dict)
+    """What the page shows: the account and its sections' contexts, in order."""
 
-    @property
-    def ledger_total(self) -> str:
-        """The ledger's length for the heading: exact up to LEDGER_COUNT_CAP, then "more than"."""
-        if self.ledger_count > LEDGER_COUNT_CAP:
-            return f"more than {LEDGER_COUNT_CAP:,}"
-        return str(self.ledger_count)
+    account: Account
+    parts: list[Part]
+    places: dict[str, list[Part]] = field(init=False)  # the parts of each place, in order
+    data: dict[str, dict] = field(init=False)  # each section's context by its key
+
+    def __post_init__(self):
+        parts = self.parts
+        self.places = {place: [p for p in parts if p.section.place == place] for place in PLACES}
+        self.data = {part.section.key: part.data for part in parts}
 
 
 def newest(queryset, rows: int) -> tuple[list, bool]:
-    """The first `rows` rows of `queryset` and whether there are more (one query)."""
+    """The first `rows` rows of `queryset` and whether there are more (one query).
+
+    Every list on the page is the newest few rows, so the page costs the same number of queries
+    and about the same time for an account with three ledger entries or three hundred thousand
+    (issue 8)."""
     found = list(queryset[: rows + 1])
     return found[:rows], len(found) > rows
 
 
-def account_overview(account: Account, now: datetime | None = None) -> AccountOverview:
-    """Everything the overview shows about one account, newest first, each list bounded."""
+def account_overview(
+    account: Account, sections: OverviewSections, now: datetime | None = None
+) -> AccountOverview:
+    """Everything the overview's `sections` show about one account, in their order."""
     now = now or timezone.now()
-    account = Account.objects.select_related("status_type", "status_reason", "dunning_policy").get(
-        pk=account.pk
-    )
-    members, more_members = newest(
-        Membership.objects.filter(account=account).select_related("user").order_by("id"),
-        MEMBER_ROWS,
-    )
-    history, more_history = newest(
-        StatusChange.objects.filter(account=account)
-        .select_related("from_type", "to_type", "reason", "actor_user")
-        .order_by("-effective_at", "-id"),
-        HISTORY_ROWS,
-    )
-    scheduled, more_scheduled = newest(
-        ScheduledStatusChange.objects.filter(account=account)
-        .select_related("status_type", "reason", "author", "cancelled_by")
-        .order_by("-state", "effective_on", "id"),  # "pending" sorts first
-        SCHEDULED_ROWS,
-    )
-    subscriptions, more_subscriptions = newest(
-        Subscription.objects.filter(account=account)
-        .select_related("plan")
-        .prefetch_related("resources")
-        .order_by("-created_at", "-id"),
-        SUBSCRIPTION_ROWS,
-    )
-    unpaid, more_unpaid = newest(
-        Invoice.objects.filter(account=account, paid_at__isnull=True).order_by("due_date", "id"),
-        INVOICE_ROWS,
-    )
-    ledger = LedgerEntry.objects.filter(account=account).select_related("actor_user")
-    return AccountOverview(
-        account=account,
-        hold=why_on_hold(account, now),
-        policy=policy_for(account),
-        members=members,
-        history=history,
-        scheduled=scheduled,
-        subscriptions=subscriptions,
-        ledger=list(ledger[:LEDGER_ROWS]),
-        ledger_count=ledger.order_by()[: LEDGER_COUNT_CAP + 1].count(),
-        unpaid_invoices=unpaid,
-        deliveries=list(
-            WebhookDelivery.objects.filter(event__account=account)
-            .select_related("endpoint", "event")
-            .order_by("-created_at", "-id")[:LOG_ROWS]
-        ),
-        unlock_attempts=list(
-            UnlockAttempt.objects.filter(account=account).select_related("user", "actor_user")[
-                :LOG_ROWS
-            ]
-        ),
-        audit_rows=list(
-            AccountAudit.objects.filter(account=account).select_related("actor_user")[:LOG_ROWS]
-        ),
-        more={
-            "members": more_members,
-            "history": more_history,
-            "scheduled": more_scheduled,
-            "subscriptions": more_subscriptions,
-            "unpaid_invoices": more_unpaid,
-        },
-    )
+    related = {"status_type", "status_reason"}
+    related.update(name for section in sections for name in section.select_related)
+    account = Account.objects.select_related(*sorted(related)).get(pk=account.pk)
+    contexts: dict[Callable, dict] = {}
+    parts = []
+    for section in sections:
+        if section.context not in contexts:
+            contexts[section.context] = section.context(account, now)
+        parts.append(Part(section, contexts[section.context]))
+    return AccountOverview(account=account, parts=parts)
 
 
 class AccountOverviewMixin:
-    """Adds `<id>/overview/` to the AccountAdmin (view permission)."""
+    """Adds `<id>/overview/` to the AccountAdmin (view permission), built from `overview_sections`."""
+
+    overview_sections: OverviewSections
 
     def get_urls(self):
         overview = path(
@@ -160,8 +146,7 @@ class AccountOverviewMixin:
             raise Http404(f"No account with the id {object_id}.")
         if not self.has_view_permission(request, account):
             raise PermissionDenied
-        data = account_overview(account)
-        user = request.user
+        data = account_overview(account, self.overview_sections)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -170,17 +155,7 @@ class AccountOverviewMixin:
             "title": f"{data.account.name} — account {data.account.number}",
             "overview": data,
             "gear_items": self.gear_items(request, data.account),
-            "threshold_form": ThresholdForm(
-                initial={"threshold": data.account.financial_blocking_threshold}
-            ),
-            "threshold_url": self.gear_url(self._gear("set-threshold"), data.account),
-            "cancel_scheduled_url": self.gear_url(self._gear("cancel-scheduled"), data.account),
-            "can_set_threshold": user.has_perm("billing.set_financial_blocking_threshold"),
-            "can_change_status": user.has_perm("accounts.change_account_status"),
             "can_change": self.has_change_permission(request, data.account),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/portal/account_overview.html", context)
-
-    def _gear(self, slug: str):
-        return next(action for action in self.gear_actions if action.slug == slug)

@@ -3,16 +3,17 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 
 from django.contrib import admin
 
-from accounts.admin_frames import account_menu
+from accounts.admin_frames import account_menu, overview_sections
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 
-from . import admin_account_actions
+from . import admin_account_actions, admin_overview
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
 # billing's items of the account's frames (accounts/admin_frames.py): Enable…, Record payment…,
-# Set threshold.
+# Set threshold in the gear menu; the policy, money, R-X4 and ledger sections of the overview.
 account_menu.register(*admin_account_actions.GEAR_ACTIONS)
+overview_sections.register(*admin_overview.SECTIONS)
 
 
 class DunningStepInline(admin.TabularInline):

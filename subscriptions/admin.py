@@ -6,17 +6,19 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.admin_frames import account_menu
+from accounts.admin_frames import account_menu, overview_sections
 from accounts.admin_gear import GearAction, GearMenuMixin
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 from accounts.errors import AccountsError
 
-from . import admin_account_actions, services
+from . import admin_account_actions, admin_overview, services
 from .models import Plan, Resource, Subscription, SubscriptionChange
 
-# subscriptions' items of the account's frames (accounts/admin_frames.py): Cancel…, Bill account.
+# subscriptions' items of the account's frames (accounts/admin_frames.py): Cancel… and Bill
+# account in the gear menu, the subscriptions section of the overview.
 account_menu.register(*admin_account_actions.GEAR_ACTIONS)
+overview_sections.register(*admin_overview.SECTIONS)
 
 APPROVE = "subscriptions.approve_subscription"
 

@@ -88,7 +88,7 @@ def test_the_overview_shows_status_money_history_schedules_and_deliveries(
     ):
         assert expected in page, expected
     assert "account.status_changed" in page  # the delivery log of this account (R-X6)
-    assert len(response.context["overview"].deliveries) == 2  # created, then credit hold
+    assert len(response.context["overview"].data["deliveries"]["rows"]) == 2  # created, credit hold
 
 
 def test_a_support_agent_sees_the_overview_without_money_forms(client, operator, support_agent):
