@@ -15,7 +15,7 @@ from accounts.models import Account, BackendStatus, StatusChange
 from . import core, sql_effects
 from .charging import skip_periods_ended_while_cancelled
 from .models import Plan, Subscription
-from .transitions import RESTORABLE, TRANSITIONAL, Action
+from .transitions import HOLD_ACTION, RESTORABLE, TRANSITIONAL, Action
 
 S = Subscription.Status
 B = BackendStatus
@@ -50,27 +50,38 @@ def _locked(queryset) -> list[Subscription]:
     )
 
 
-def apply_credit_hold(account_ids: list[int]) -> int:
-    """R-CH7: prepaid pay-as-you-go subscriptions settle, then Active/Graced ones stop or wait."""
-    if not account_ids:
-        return 0
-    actor = Actor.system("R-CH7")
-    prepaid_payg = Subscription.objects.filter(
+def _prepaid_payg(account_ids: list[int]):
+    return Subscription.objects.filter(
         account_id__any=account_ids,
         plan__billing_model=Plan.BillingModel.PREPAID,
         plan__pay_as_you_go=True,
     )
-    settling = _locked(prepaid_payg.filter(status__in=list(TRANSITIONAL)))
+
+
+def apply_credit_hold(account_ids: list[int]) -> int:
+    """R-CH7: prepaid pay-as-you-go subscriptions settle, then Active/Graced ones stop or wait."""
+    if not account_ids:
+        return 0
+    actor = Actor.system(sql_effects.RULE_ID)
+    settling = _locked(_prepaid_payg(account_ids).filter(status__in=list(TRANSITIONAL)))
     if settling:
         core.transition_many(settling, Action.COMPLETE, actor=actor, note="settled before the hold")
     if connection.vendor == "postgresql":  # a sweep's batch: one statement (sql_effects.py)
         return sql_effects.hold(account_ids)
-    in_service = _locked(prepaid_payg.filter(status__in=list(RESTORABLE)))
-    approve = [s for s in in_service if s.plan.on_credit_hold == Plan.OnCreditHold.MANUAL_APPROVE]
-    stop = [s for s in in_service if s.plan.on_credit_hold != Plan.OnCreditHold.MANUAL_APPROVE]
-    for group, action in ((stop, Action.HOLD_STOP), (approve, Action.HOLD_FOR_APPROVAL)):
+    return hold_each(account_ids)
+
+
+def hold_each(account_ids: list[int]) -> int:
+    """R-CH7 by the model path: stop or park the in-service prepaid pay-as-you-go subscriptions."""
+    # The same rows as sql_effects.hold (test_hold_paths_agree.py): both read HOLD_ACTION.
+    actor = Actor.system(sql_effects.RULE_ID)
+    in_service = _locked(_prepaid_payg(account_ids).filter(status__in=list(RESTORABLE)))
+    groups: dict[str, list[Subscription]] = {action: [] for action in HOLD_ACTION.values()}
+    for sub in in_service:
+        groups[HOLD_ACTION[sub.plan.on_credit_hold]].append(sub)
+    for action, group in groups.items():
         if group:
-            core.transition_many(group, action, actor=actor, note="account on credit hold")
+            core.transition_many(group, action, actor=actor, note=sql_effects.NOTE)
     return len(in_service)
 
 

@@ -6,7 +6,7 @@ leads to — the "corresponding stable status" R-CH7 settles to before applying 
 """
 
 from .errors import InvalidSubscriptionTransition
-from .models import SubscriptionStatus
+from .models import Plan, SubscriptionStatus
 
 S = SubscriptionStatus
 RESTORE = "restore"  # the target is the status remembered before the credit hold (R-CH9, R-CH7b)
@@ -73,6 +73,14 @@ TABLE: dict[tuple[str, str], str] = {
     (S.GRACED, A.CANCEL): S.DELETING,
     (S.STOPPED, A.CANCEL): S.DELETING,
     (S.WAITING_FOR_MANUAL_APPROVE, A.CANCEL): S.DELETING,
+}
+
+
+# R-CH7: the plan's service terms say which action the hold takes on an in-service subscription.
+# Both paths read it: hooks.hold_each per object, sql_effects.HOLD as one statement's CASE.
+HOLD_ACTION: dict[str, str] = {
+    Plan.OnCreditHold.STOP: A.HOLD_STOP,
+    Plan.OnCreditHold.MANUAL_APPROVE: A.HOLD_FOR_APPROVAL,
 }
 
 
