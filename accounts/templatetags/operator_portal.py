@@ -1,12 +1,11 @@
-"""Template tags of the operator portal's admin index: Account Statistics (R-E2) and the
-manual-approval queue (R-CH7b)."""
+"""Template tags of the operator portal's admin index: Account Statistics (R-E2). The
+manual-approval queue (R-CH7b) is subscriptions' (subscriptions/templatetags/approval_queue)."""
 
 from django import template
 from django.urls import reverse
 
 from accounts.selectors import account_statistics as statistics_rows
 from accounts.selectors import statistics_max_age as max_age
-from subscriptions.models import Subscription
 
 register = template.Library()
 
@@ -28,10 +27,3 @@ def account_statistics() -> list[dict]:
 def statistics_max_age() -> int:
     """How old the counts may be (seconds; 0 when they are counted on every page load)."""
     return max_age()
-
-
-@register.simple_tag
-def waiting_for_approval() -> int:
-    return Subscription.objects.filter(
-        status=Subscription.Status.WAITING_FOR_MANUAL_APPROVE
-    ).count()
