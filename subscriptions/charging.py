@@ -119,9 +119,7 @@ def run_subscription_charges(today: date) -> dict:
     actor = Actor.system("R-E5")
     for pk, account_id in _due_ids(today):
         with transaction.atomic():
-            account = core.lock_account(account_id)
-            sub = core.lock(pk)
-            sub.account = account
+            account, sub = core.lock_both(pk, account_id)
             if sub.cancel_on is not None and sub.cancel_on <= today:
                 execute_scheduled(account, sub, today, actor)
                 counts["cancelled"] += 1

@@ -55,8 +55,13 @@ def lock(subscription: Subscription | int) -> Subscription:
     )
 
 
-def lock_both(subscription: Subscription) -> tuple[Account, Subscription]:
-    account = lock_account(subscription.account_id)
+def lock_both(
+    subscription: Subscription | int, account_id: int | None = None
+) -> tuple[Account, Subscription]:
+    """Lock the account, then the subscription: the one lock order (see above)."""
+    if account_id is None:
+        account_id = subscription.account_id
+    account = lock_account(account_id)
     sub = lock(subscription)
     sub.account = account
     return account, sub
