@@ -127,6 +127,7 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         "next_payment_date",
     ]
 
+    # The account's frames (accounts/admin_frames.py), filled by every app's admin.py.
     overview_sections = overview_sections
 
     @property

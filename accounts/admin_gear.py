@@ -9,6 +9,10 @@ render their form when the POST carries no `_step`; the form posts back to the s
 HTML forbids nested forms and the admin's change list is one big form, so the menu's buttons
 target a small form of their own (`form="gear-form"`, `formaction=<item URL>`) rendered after the
 change list: each click posts only the CSRF token and the button, to its own URL.
+
+A ModelAdmin lists its items in `gear_actions`. The account's menu is a GearMenu that every app
+fills from its admin.py (accounts/admin_frames.py), so a higher app adds items to a lower app's
+menu without the lower app importing it (issue 13).
 """
 
 from __future__ import annotations
