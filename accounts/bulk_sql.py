@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cache
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 
 from . import events, lifecycle, sqlbulk
 from .actors import Actor
@@ -25,7 +26,10 @@ from .models import Account, AccountStatusType, StatusReason
 from .statuses import get_reason
 from .transitions import next_state
 
-MSG_MOVED_MEANWHILE = "Accounts changed while the sweep ran; run it again."
+MSG_MOVED_MEANWHILE = (
+    "Accounts changed while the sweep ran, or the lifecycle does not allow a change it selected; "
+    "nothing was written."
+)
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,14 @@ APPLY_ROWS = APPLY.format(
 
 @cache
 def _apply_selected(source: str) -> str:
-    """The statement over a caller's SELECT: the table decides which from-types may move."""
+    """The statement over a caller's SELECT: a row already in the target type is left alone (as
+    change_statuses skips it) and the table decides which from-types may move."""
     return APPLY.format(
         source=(
             f"source AS ({source}), input AS (\n"  # noqa: S608 - the caller's constant SELECT
             "  SELECT s.id, s.from_type, %(to_type)s::bigint AS to_type, %(rule)s::text AS rule_id,"
             " %(now)s::timestamptz AS effective, %(now)s::timestamptz AS requested, s.note"
-            " FROM source s\n)"
+            " FROM source s WHERE s.from_type IS DISTINCT FROM %(to_type)s::bigint\n)"
         ),
         narrow="AND i.from_type = ANY(%(allowed_from)s::bigint[])",
         json_requested="%(now_json)s::text",  # one time for every row: sent once
@@ -147,13 +152,13 @@ def _common_params(reason: StatusReason, actor: Actor, now: datetime) -> dict:
 
 def _execute(sql: str, params: dict) -> list[ChangeRecord]:
     """Run the statement; every move that came in must have moved, else nothing is kept."""
-    with sqlbulk.server_cursor() as cursor:
+    with transaction.atomic(), sqlbulk.server_cursor() as cursor:
         cursor.execute(sql, params, binary=True)
         rows = cursor.fetchall()
-    changes = [ChangeRecord(*row) for row in rows if row[0] is not None]
-    (wanted,) = [row[1] for row in rows if row[0] is None]
-    if len(changes) != wanted:  # the caller's transaction is rolled back with this error
-        raise InvalidTransition(MSG_MOVED_MEANWHILE)
+        changes = [ChangeRecord(*row) for row in rows if row[0] is not None]
+        (wanted,) = [row[1] for row in rows if row[0] is None]
+        if len(changes) != wanted:  # a row moved meanwhile, or the table refuses it
+            raise InvalidTransition(MSG_MOVED_MEANWHILE)
     if changes:
         events.after_bulk_emit()
     return changes
