@@ -21,7 +21,7 @@ from accounts.models import Account, BackendStatus
 from accounts.transitions import next_state as account_next_state
 
 from . import core
-from .cancellation import PERIOD_END, SPECIFIC_DATE_PRORATED_REFUND, cancel, check_option
+from .cancellation import cancel, check_option, takes_effect
 from .models import Subscription
 
 CANCELLED = BackendStatus.CANCELLED
@@ -51,11 +51,8 @@ class AccountCancellation:
 
 def _effective_on(option: str, on_date: date | None, subs: list[Subscription], today: date):
     """The account is cancelled when its last subscription is: now, at period end, or on a date."""
-    if option == PERIOD_END:
-        return max([today, *(sub.period_end for sub in subs)])
-    if option == SPECIFIC_DATE_PRORATED_REFUND:
-        return on_date
-    return today
+    ends = [today, *(sub.period_end for sub in subs)]  # today: an account with none still goes
+    return max(takes_effect(option, on_date, today, end) for end in ends)
 
 
 def cancel_account(

@@ -104,20 +104,30 @@ def _validate(sub: Subscription, option: str, on_date: Any, today: date) -> date
     return on_date
 
 
+def takes_effect(option: str, on_date: date | None, today: date, period_end: date) -> date:
+    """The day an option cancels a subscription whose period ends on `period_end` (R-E5)."""
+    # cancel_account (account_actions.py) reads it too: the account goes with its last one.
+    if option == PERIOD_END:
+        return max(period_end, today)
+    if option == SPECIFIC_DATE_PRORATED_REFUND:
+        return on_date
+    return today  # the immediate options, the "as of" one included
+
+
 def plan_cancel(
     sub: Subscription, option: str, on_date: date | None, today: date
 ) -> tuple[date, list[PlannedEntry]]:
     """When the cancellation takes effect and the ledger entries it implies (R-E5)."""
     terms = core.terms_of(sub)
+    effective = takes_effect(option, on_date, today, sub.period_end)
     if option in SETTLES_NOW:
-        return today, settle_period(terms, today, SETTLES_NOW[option])
+        return effective, settle_period(terms, today, SETTLES_NOW[option])
     if option == PERIOD_END:
-        effective = max(sub.period_end, today)
         return effective, settle_period(terms, sub.period_end, "none", booked=effective)
     if option == SPECIFIC_DATE_PRORATED_REFUND:
-        return on_date, settle_period(terms, on_date, "prorated")
+        return effective, settle_period(terms, on_date, "prorated")
     # IMMEDIATELY_PRORATED_AS_OF_DATE: cancelled now, prorated as of the date given
-    return today, settle_period(terms, on_date, "prorated", booked=today)
+    return effective, settle_period(terms, on_date, "prorated", booked=today)
 
 
 def cancel(
