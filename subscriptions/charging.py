@@ -27,7 +27,7 @@ from .cancellation import execute_scheduled
 from .errors import ActionRefused
 from .models import Subscription
 from .policy import BILL_ACCOUNT
-from .proration import CHARGE, PlannedEntry, new_period, opening_charge, paid_change, period_label
+from .proration import CHARGE, PlannedEntry, opening_charge, paid_change, period_label
 from .transitions import Action
 
 S = Subscription.Status
@@ -45,11 +45,11 @@ def _due_period(sub: Subscription, today: date, billed: bool, counts: dict) -> l
     """Handle one due billing date; returns entries to post, [] when nothing more is due."""
     plan = sub.plan
     if plan.is_prepaid:
-        if sub.next_billing_date == sub.period_end:
+        if sub.next_billing_date == sub.period_end:  # the period is over: open the next one
             if not _renews(sub):
                 return []  # expiry is handled by the caller
-            sub.period_start, sub.period_end = new_period(sub.period_end, plan.period_months)
-        # else a restored period that starts uncharged (core.restart_period)
+            core.restart_period(sub, sub.period_end)
+        # the open period starts uncharged (opened above, or restored by core.restart_period)
         sub.next_billing_date = sub.period_end
         entries = opening_charge(
             plan.name,
@@ -66,11 +66,11 @@ def _due_period(sub: Subscription, today: date, billed: bool, counts: dict) -> l
     amount = sub.price - sub.period_paid if billed and not sub.trial else ZERO
     ended = (sub.period_start, sub.period_end)
     counts["invoiced" if amount > 0 else "skipped"] += 1
-    sub.period_paid = sub.period_paid + max(amount, ZERO)
     if _renews(sub):
-        sub.period_start, sub.period_end = new_period(sub.period_end, plan.period_months)
-        sub.period_paid = ZERO
-    sub.next_billing_date = sub.period_end
+        core.restart_period(sub, sub.period_end)  # postpaid: due at the new period's end
+    else:
+        sub.period_paid += max(amount, ZERO)
+        sub.next_billing_date = sub.period_end
     if amount <= 0:
         return []
     return [PlannedEntry(CHARGE, -amount, period_label(plan.name, *ended), ended[1])]
