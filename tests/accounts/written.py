@@ -44,7 +44,7 @@ def written(since: tuple[int, int], account_ids: list[int]) -> dict:
             .order_by("pk")
             .values_list("pk", "status_type_id", "status_reason_id", "status_changed_at")
         ),
-        "history": sorted(map(repr, history.values_list(*HISTORY_COLUMNS))),
+        "history": sorted(history.values_list(*HISTORY_COLUMNS), key=repr),
         "outbox": sorted(
             json.dumps(
                 [
