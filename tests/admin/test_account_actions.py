@@ -191,6 +191,21 @@ def test_record_payment_with_a_bad_amount_is_a_readable_form_error(
     assert not LedgerEntry.objects.filter(account=account).exists()
 
 
+def test_record_payment_posted_without_its_hidden_key_names_the_missing_field(
+    client, operator, billing_manager
+):
+    account = account_in(S.ACTIVE, operator)
+    client.force_login(billing_manager)
+    response = post(
+        client, account, "record-payment", _step="confirm", amount="12.00", description="x"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Please correct the error below." in body
+    assert 'class="errorlist"' in body and "Idempotency key" in body
+    assert not LedgerEntry.objects.filter(account=account).exists()
+
+
 def test_r_ch3_a_threshold_above_the_balance_puts_the_account_on_credit_hold(
     client, operator, billing_manager
 ):
