@@ -97,7 +97,8 @@ def locked_batch(ids: list[int]) -> list[Account]:
 def _credit_candidates(now: datetime):
     """Active accounts money no longer covers (R-CH1 a, or b: negative longer than P — the same
     test as credit.should_hold, in SQL), and held ones it covers again (each re-checked in
-    Python by decisions.decide under its row lock)."""
+    Python by decisions.decide under its row lock). tests/billing/test_sql_rules.py holds this
+    path and sql_sweeps.hold to credit.py on randomized accounts."""
     negative_too_long = Q(
         balance__lt=0, negative_since__isnull=False, allowed_negative_days__isnull=False
     )
