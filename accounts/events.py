@@ -97,6 +97,28 @@ def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> l
     return events
 
 
+OUTBOX_FROM_ROWS = """
+{ctes}
+INSERT INTO accounts_outboxevent (uuid, event_type, subject, account_id, payload, created_at)
+SELECT gen_random_uuid(), e.event_type, e.subject, e.account_id, e.payload, e.created_at
+  FROM ({rows}) AS e (event_type, subject, account_id, payload, created_at)
+"""
+
+
+def emit_rows_sql(ctes: str, rows: str, params: dict[str, Any]) -> int:
+    """PostgreSQL, set-based: write one outbox event per row of `rows` (a SELECT of event_type,
+    subject, account_id, payload jsonb, created_at) after the caller's `ctes` (a WITH clause whose
+    data-modifying statements produce those rows) — one statement; returns the rows written.
+
+    A higher app's sweep decides its rows; accounts owns the outbox table and the fan-out."""
+    with sqlbulk.server_cursor() as cursor:
+        cursor.execute(OUTBOX_FROM_ROWS.format(ctes=ctes, rows=rows), params)
+        written = cursor.rowcount
+    if written:
+        after_bulk_emit()
+    return written
+
+
 def after_bulk_emit() -> None:
     """Events were written (here or by a sweep's SQL): fan them out once the transaction commits."""
     transaction.on_commit(_enqueue_fan_out, robust=True)

@@ -56,35 +56,31 @@ WITH upd AS (
          %(now)s::timestamptz
     FROM upd
   RETURNING id, subscription_id
-)
-INSERT INTO accounts_outboxevent (uuid, event_type, subject, account_id, payload, created_at)
-SELECT gen_random_uuid(), %(event_type)s::text, 'subscription:' || u.id, u.account_id,
+)"""
+# R-X6: one event per subscription moved; accounts writes them (events.emit_rows_sql).
+HOLD_EVENTS = """
+SELECT %(event_type)s::text, 'subscription:' || u.id, u.account_id,
        jsonb_build_object(
          'subscription', jsonb_build_object('id', u.id, 'plan', u.name, 'service', u.service),
          'account', jsonb_build_object('id', u.account_id),
          'from', u.old, 'to', u.new, 'action', u.action, 'rule_id', %(rule_id)s::text,
          'subscription_change_id', u.hid),
        %(now)s::timestamptz
-  FROM upd u
-"""
+  FROM upd u"""
 
 
 def hold(account_ids: list[int], now: datetime | None = None) -> int:
     """Stop or park the in-service prepaid pay-as-you-go subscriptions of these accounts."""
-    with sqlbulk.server_cursor() as cursor:
-        cursor.execute(
-            HOLD,
-            {
-                "history_seq": sqlbulk.sequence_oid("subscriptions_subscriptionchange"),
-                "ids": account_ids,
-                "restorable": sorted(RESTORABLE),
-                "now": now or timezone.now(),
-                "event_type": SUBSCRIPTION_STATUS_CHANGED,
-                "rule_id": RULE_ID,
-                "note": NOTE,
-            },
-        )
-        moved = cursor.rowcount
-    if moved:
-        events.after_bulk_emit()
-    return moved
+    return events.emit_rows_sql(
+        HOLD,
+        HOLD_EVENTS,
+        {
+            "history_seq": sqlbulk.sequence_oid("subscriptions_subscriptionchange"),
+            "ids": account_ids,
+            "restorable": sorted(RESTORABLE),
+            "now": now or timezone.now(),
+            "event_type": SUBSCRIPTION_STATUS_CHANGED,
+            "rule_id": RULE_ID,
+            "note": NOTE,
+        },
+    )
