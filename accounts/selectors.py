@@ -69,4 +69,3 @@ def account_statistics() -> list[StatisticsRow]:
         for backend in BackendStatus.values
         if backend in grouped
     ]
-from billing import services  # noqa: E402, F401 - a test of the layers contract
