@@ -4,16 +4,21 @@ change forms (status and balance only through services), and memberships."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import lifecycle, services
+from .actors import as_actor
 from .admin_frames import account_menu, overview_sections
 from .admin_gear import GearMenuMixin
 from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
 from .admin_paging import LargeListAdmin
+from .currencies import normalized_currency
 from .errors import AccountsError
+from .exemptions import write_audit
 from .models import (
     Account,
     AccountAudit,
@@ -22,6 +27,18 @@ from .models import (
     ScheduledStatusChange,
     StatusChange,
 )
+
+# What the change form may write; everything else belongs to a service (status, money, R-X2, R-G3).
+CHANGE_FORM_FIELDS = (
+    "number",
+    "name",
+    "allowed_negative_days",
+    "next_payment_date",
+    "dunning_policy",
+)
+# R-B2: audited when the change form changes them (threshold and policy also via billing).
+AUDITED_FIELDS = ("number", "allowed_negative_days", "next_payment_date", "dunning_policy")
+MSG_CHANGE_FORM_NOTE = _("Changed in the account's change form.")
 
 
 class AccountAddForm(forms.ModelForm):
@@ -45,6 +62,41 @@ class AccountAddForm(forms.ModelForm):
         )
         self.fields["status_type"].initial = services.default_status_type("active")
         self.fields["currency"].initial = settings.DEFAULT_CURRENCY
+        # R-B2: the default policy's threshold and period, shown; a field left as shown is not
+        # "given", so create_account takes it from the policy itself.
+        for field, value in lifecycle.account_defaults({}).items():
+            if field in self.fields:
+                self.fields[field].initial = value
+
+    def clean_currency(self):
+        currency = normalized_currency(self.cleaned_data.get("currency"))
+        if currency is None:
+            raise forms.ValidationError(services.MSG_UNKNOWN_CURRENCY)
+        return currency
+
+    def given_fields(self) -> dict:
+        """The fields create_account is given: the currency, and whatever the operator changed."""
+        return {
+            f: self.cleaned_data[f]
+            for f in self.Meta.fields[2:]
+            if f == "currency" or f in self.changed_data
+        }
+
+
+class AccountChangeForm(forms.ModelForm):
+    """The change form edits only CHANGE_FORM_FIELDS; money, status and billing's fields are
+    read-only here and change only through their services (issue 15)."""
+
+    audit_note = forms.CharField(
+        label=_("Why (for the audit trail)"),
+        required=False,
+        max_length=500,
+        help_text=_("Recorded with a change of the allowed period, policy or next payment date."),
+    )
+
+    class Meta:
+        model = Account
+        fields = list(CHANGE_FORM_FIELDS)
 
 
 class MembershipInline(admin.TabularInline):
@@ -109,6 +161,7 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         "balance",
         "currency",
         "financial_blocking_threshold",
+        "negative_since",
         # R-X2, R-G3: changed through services that write AccountAudit rows (actions below).
         "dunning_exempt",
         "dunning_exempt_until",
@@ -167,8 +220,7 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         return super().get_fields(request, obj) if obj else self.add_fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = AccountAddForm
+        kwargs["form"] = AccountAddForm if obj is None else AccountChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_inlines(self, request, obj):
@@ -195,17 +247,37 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            save_changed_fields(obj, form, actor=request.user)
             return
-        fields = {f: form.cleaned_data[f] for f in self.add_fields[2:]}
         created = services.create_account(
             name=form.cleaned_data["name"],
             actor=request.user,
             status_type=form.cleaned_data["status_type"],
-            **fields,
+            **form.given_fields(),
         )
         obj.pk = created.pk
         obj.refresh_from_db()
+
+
+def save_changed_fields(obj: Account, form, *, actor) -> None:
+    """Write only the fields the operator changed, on the re-read locked row, so a payment or a
+    status change committed meanwhile stays (issue 15); audit R-B2's fields."""
+    changed = [f for f in CHANGE_FORM_FIELDS if f in form.changed_data]
+    if not changed:
+        return
+    note = form.cleaned_data.get("audit_note") or str(MSG_CHANGE_FORM_NOTE)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=obj.pk)
+        olds = {f: getattr(locked, f) for f in changed}
+        for field in changed:
+            setattr(locked, field, form.cleaned_data[field])
+        locked.save(update_fields=changed)
+        for field in changed:
+            if field in AUDITED_FIELDS and olds[field] != getattr(locked, field):
+                write_audit(
+                    locked, field, olds[field], getattr(locked, field), as_actor(actor), note
+                )
+    obj.refresh_from_db()
 
 
 @admin.register(Membership)

@@ -1,8 +1,12 @@
-"""The one hook through which higher apps react to account status changes (STYLE: app layering).
+"""The hooks through which higher apps react to account events (STYLE: app layering).
 
 `billing` and `subscriptions` register listeners in their AppConfig.ready(); change_status (one
 change) and the sweeps' bulk change_statuses (many) call them with a list of StatusChange rows
 inside their transaction, so the effects commit or roll back with the changes, set-based.
+
+A new account's defaults come from higher apps too (R-B2: the policy's threshold and allowed
+negative period): create_account asks every registered defaults provider, in order, for the
+fields it was not given.
 """
 
 from collections.abc import Callable
@@ -10,9 +14,11 @@ from typing import Any
 
 StatusListener = Callable[[Any], None]
 TargetResolver = Callable[[Any, Any, Any], tuple[Any, str] | None]
+DefaultsProvider = Callable[[dict[str, Any]], dict[str, Any]]
 
 _listeners: list[StatusListener] = []
 _resolvers: list[TargetResolver] = []
+_defaults_providers: list[DefaultsProvider] = []
 
 
 def on_status_change(listener: StatusListener) -> StatusListener:
@@ -42,3 +48,22 @@ def resolve_target(account: Any, target_type: Any, actor: Any) -> tuple[Any, str
         if resolved is not None:
             return resolved
     return target_type, ""
+
+
+def provides_account_defaults(provider: DefaultsProvider) -> DefaultsProvider:
+    """Register `provider(fields)` → defaults for a new account's fields (R-B2)."""
+    if provider not in _defaults_providers:
+        _defaults_providers.append(provider)
+    return provider
+
+
+def account_defaults(fields: dict[str, Any]) -> dict[str, Any]:
+    """The defaults a new account with `fields` gets for the fields it was not given (R-B2).
+
+    An earlier provider wins over a later one; a field in `fields` is never overridden."""
+    defaults: dict[str, Any] = {}
+    for provider in list(_defaults_providers):
+        for key, value in provider(dict(fields)).items():
+            if key not in fields:
+                defaults.setdefault(key, value)
+    return defaults

@@ -16,9 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import lifecycle
 from .actors import as_actor
 from .bulk import history_row, record_history
 from .changes import MSG_FUTURE_CHANGE, change_status
+from .currencies import normalized_currency
 from .errors import InvalidAccountData, InvalidTransition, StatusTypeInUse
 from .exemptions import clear_renewal_deadline, set_dunning_exemption
 from .models import Account, AccountStatusType, BackendStatus, StatusChange
@@ -73,7 +75,10 @@ ACCOUNT_FIELDS = {
     "financial_blocking_threshold",
     "allowed_negative_days",
     "next_payment_date",
+    "dunning_policy",
 }
+MSG_UNKNOWN_CURRENCY = _("The currency must be a three-letter code such as USD (ISO 4217).")
+MSG_POLICY_NOT_A_POLICY = _("The credit and dunning policy must be a policy, not {value!r}.")
 
 
 def _clean_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -95,10 +100,15 @@ def _clean_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidAccountData(
             "The allowed negative-balance period must be a whole number of days."
         )
+    policy = fields.get("dunning_policy")
+    policy_model = Account._meta.get_field("dunning_policy").related_model
+    if policy is not None and not isinstance(policy, policy_model):
+        raise InvalidAccountData(str(MSG_POLICY_NOT_A_POLICY).format(value=policy))
     fields.setdefault("currency", settings.DEFAULT_CURRENCY)
-    if not (isinstance(fields["currency"], str) and len(fields["currency"]) == 3):
-        raise InvalidAccountData("The currency must be a three-letter code such as USD.")
-    fields["currency"] = fields["currency"].upper()
+    currency = normalized_currency(fields["currency"])
+    if currency is None:
+        raise InvalidAccountData(MSG_UNKNOWN_CURRENCY)
+    fields["currency"] = currency
     return fields
 
 
@@ -124,6 +134,8 @@ def create_account(
             MSG_NEW_ACCOUNT_STATUS.format(status=label(status_type.backend_status))
         )
     fields = _clean_account_fields(dict(fields))
+    # R-B2: what was not given comes from the policy (the default one when none is named).
+    fields.update(lifecycle.account_defaults(fields))
     reason = get_reason(NEW_ACCOUNT_REASON, status_type.backend_status)
     now = timezone.now()
     for _attempt in range(5):

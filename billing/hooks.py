@@ -8,7 +8,7 @@ from accounts.models import BackendStatus
 
 from . import services
 from .credit import should_hold
-from .models import DunningState
+from .models import DunningPolicy, DunningState
 
 
 def unlock_below_threshold_gives_credit_hold(account, target_type, actor):
@@ -44,3 +44,15 @@ def after_status_changes(changes) -> None:
             BackendStatus.CREDIT_HOLD,
         ):
             services.evaluate_credit(change.account, now=timezone.now())
+
+
+def account_defaults_from_policy(fields) -> dict:
+    """R-B2: a new account takes its policy's threshold and allowed negative period (the
+    default policy's when none is named); create_account keeps any it was given."""
+    policy = fields.get("dunning_policy") or DunningPolicy.objects.filter(is_default=True).first()
+    if policy is None:
+        return {}
+    return {
+        "financial_blocking_threshold": policy.default_threshold,
+        "allowed_negative_days": policy.default_allowed_negative_days,
+    }
