@@ -170,6 +170,14 @@ class RecurringCharge(models.Model):
     )
     pay_as_you_go = models.BooleanField(default=False)
     next_billing_date = models.DateField(_("next billing date"), db_index=True)
+    billing_anchor = models.DateField(
+        _("first billing day"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Periods count whole months from this day (R-S1); empty: from the next billing date."
+        ),
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -20,6 +20,24 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def months_between(anchor: date, day: date) -> int:
+    """Whole calendar months from `anchor`'s month to `day`'s month."""
+    return (day.year - anchor.year) * 12 + day.month - anchor.month
+
+
+def anchor_for(anchor: date | None, start: date) -> date:
+    """R-S1: `anchor` when `start` is one of its billing days, else `start` (a new billing day)."""
+    if anchor is None or anchor > start:
+        return start
+    return anchor if add_months(anchor, months_between(anchor, start)) == start else start
+
+
+def billing_day_after(anchor: date, day: date, months: int) -> date:
+    """R-S1: the billing day `months` after `day`, counted in whole months from `anchor` (so the
+    31st bills the 30th in 30-day months and the 31st again after them), never from `day`."""
+    return add_months(anchor, months_between(anchor, day) + months)
+
+
 def is_billed(backend_status: str, charge: RecurringCharge) -> bool:
     """DESIGN §2 recurring-charges column: Active yes; Credit hold postpaid yes, prepaid
     pay-as-you-go stopped; Suspended, Administrative hold, Cancelled, Prospect, Deleted no."""
@@ -62,6 +80,10 @@ def run_recurring_charges(today: date) -> dict:
                     counts["invoiced"] += 1
                 else:
                     counts["skipped"] += 1
-                charge.next_billing_date = add_months(billing_date, charge.period_months)
-            charge.save(update_fields=["next_billing_date"])
+                # R-S1: count from the charge's first billing day, not the previous date.
+                charge.billing_anchor = anchor_for(charge.billing_anchor, billing_date)
+                charge.next_billing_date = billing_day_after(
+                    charge.billing_anchor, billing_date, charge.period_months
+                )
+            charge.save(update_fields=["next_billing_date", "billing_anchor"])
     return counts

@@ -248,14 +248,16 @@ def post_entries(account: Account, entries: list[PlannedEntry], actor: Actor) ->
     return written
 
 
-PERIOD_FIELDS = ["period_start", "period_end", "period_paid", "next_billing_date"]
+PERIOD_FIELDS = ["period_start", "period_end", "period_paid", "next_billing_date", "billing_anchor"]
 
 
 def restart_period(sub: Subscription, start: date) -> list[str]:
     """Start an uncharged period on `start`; return the fields to save."""
     # A prepaid period is due for charging at once (the recurring run bills it), a postpaid one
     # at its end — the same for a lapsed period restarted and a period skipped (R-E8).
-    sub.period_start, sub.period_end = new_period(start, sub.plan.period_months)
+    sub.period_start, sub.period_end, sub.billing_anchor = new_period(
+        start, sub.plan.period_months, sub.billing_anchor
+    )
     sub.period_paid = ZERO
     sub.next_billing_date = sub.period_start if sub.plan.is_prepaid else sub.period_end
     return PERIOD_FIELDS

@@ -161,6 +161,12 @@ class Subscription(models.Model):
         help_text=_("Charged for the current period, net of refunds; what a refund may return."),
     )
     next_billing_date = models.DateField(_("next billing date"), db_index=True)
+    billing_anchor = models.DateField(
+        _("first billing day"),
+        null=True,
+        blank=True,
+        help_text=_("Periods count whole months from this day (R-S1)."),
+    )
     cancel_on = models.DateField(_("cancellation scheduled for"), null=True, blank=True)
     cancel_option = models.CharField(_("scheduled cancel option"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("ordered"), auto_now_add=True)

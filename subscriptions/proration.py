@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from billing.recurring import add_months
+from billing.recurring import anchor_for, billing_day_after
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -113,9 +113,12 @@ def settle_period(terms: Terms, on: date, how: str, *, booked: date | None = Non
     return _charge(terms, price, booked, "charge for the whole period")
 
 
-def new_period(start: date, months: int) -> tuple[date, date]:
-    """The period that starts on `start`: whole months on the billing day (R-S1, add_months)."""
-    return start, add_months(start, months)
+def new_period(start: date, months: int, anchor: date | None = None) -> tuple[date, date, date]:
+    """(start, end, anchor) of the period that starts on `start`: its end counts whole months
+    from the subscription's first day `anchor` (R-S1); a start off that schedule (a first order,
+    a restart, a plan change) becomes the new first day."""
+    anchor = anchor_for(anchor, start)
+    return start, billing_day_after(anchor, start, months), anchor
 
 
 def period_label(name: str, start: date, end: date) -> str:

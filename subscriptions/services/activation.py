@@ -58,8 +58,13 @@ def _activation(sub: Subscription, option: str | None, today: date) -> tuple[lis
     if not terms.prepaid:
         if option != "immediately_no_charge":
             raise InvalidOption(MSG_POSTPAID_ENABLE)
-        start, end = new_period(today, sub.plan.period_months)
-        return [], {"period_start": start, "period_end": end, "period_paid": ZERO}
+        start, end, anchor = new_period(today, sub.plan.period_months, sub.billing_anchor)
+        return [], {
+            "period_start": start,
+            "period_end": end,
+            "billing_anchor": anchor,
+            "period_paid": ZERO,
+        }
     if option == "immediately_prorated_charge" and running:
         amount = unused_part(terms.billable_price, sub.period_start, sub.period_end, today)
         why = f"{sub.plan.name}: prorated charge from {today} to {sub.period_end}"
@@ -67,8 +72,9 @@ def _activation(sub: Subscription, option: str | None, today: date) -> tuple[lis
         return entries, {"period_paid": sub.period_paid + amount}
     if option == "immediately_no_charge" and running:
         return [], {}
-    start, end = new_period(today, sub.plan.period_months)
-    fields = {"period_start": start, "period_end": end, "period_paid": ZERO}
+    start, end, anchor = new_period(today, sub.plan.period_months, sub.billing_anchor)
+    fields = {"period_start": start, "period_end": end, "billing_anchor": anchor}
+    fields["period_paid"] = ZERO
     if option == "immediately_no_charge":
         return [], fields
     entries = opening_charge(

@@ -30,6 +30,7 @@ MSG_NOT_UPGRADE = _("“{plan}” ({price}) is not an upgrade from {current} ({c
 MSG_NOT_DOWNGRADE = _("“{plan}” ({price}) is not a downgrade from {current} ({current_price}).")
 
 RESTARTED_FIELDS = [
+    "billing_anchor",
     "trial",
     "price",
     "period_start",
@@ -55,9 +56,9 @@ def renew(
         _no_cancel_pending(sub)
         plan = sub.plan
         start = sub.period_end
-        if new_period(start, plan.period_months)[1] <= today:
+        if new_period(start, plan.period_months, sub.billing_anchor)[1] <= today:
             start = today  # the grace outlasted a whole period: the new one starts now
-        start, end = new_period(start, plan.period_months)
+        start, end, sub.billing_anchor = new_period(start, plan.period_months, sub.billing_anchor)
         entries = opening_charge(
             plan.name, plan.price, prepaid=plan.is_prepaid, start=start, end=end, on=today
         )
@@ -107,7 +108,7 @@ def _check_plan_change(sub: Subscription, new: Plan, direction: str) -> None:
 
 def _plan_change_entries(terms: Terms, new: Plan, today: date) -> tuple[list, list, date, date]:
     """The old period settles prorated; the new plan's period starts today (R-E5 proration)."""
-    start, end = new_period(today, new.period_months)
+    start, end, _anchor = new_period(today, new.period_months)
     opening = opening_charge(
         new.name, new.price, prepaid=new.is_prepaid, start=start, end=end, on=today
     )
@@ -138,6 +139,7 @@ def change_plan(
         adjust_to_plan(sub, new)
         sub.plan, sub.price, sub.trial = new, new.price, False
         sub.period_start, sub.period_end, sub.next_billing_date = start, end, end
+        sub.billing_anchor = start  # R-S1: the new plan's periods count from today
         sub.period_paid = paid_change(opening)
         sub.save(update_fields=["plan", *RESTARTED_FIELDS])
         core.begin(

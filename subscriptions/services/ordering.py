@@ -77,7 +77,7 @@ def order(
         start, end = (
             (today, date.fromordinal(today.toordinal() + plan.trial_days))
             if trial
-            else new_period(today, plan.period_months)
+            else new_period(today, plan.period_months)[:2]
         )
         price = ZERO if trial else plan.price
         entries = opening_charge(
@@ -94,6 +94,7 @@ def order(
             period_end=end,
             period_paid=paid_change(entries),
             next_billing_date=end,
+            billing_anchor=start,  # R-S1: periods count from the first day
         )
         core.record(sub, ORDER, "", actor, note="trial" if trial else "")
         pool.allocate(sub, plan.resource_kind, plan.resources_included)
