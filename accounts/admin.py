@@ -5,6 +5,7 @@ the account's frames (admin_frames), which billing and subscriptions fill from t
 
 from . import (  # noqa: F401 - each module registers its pages with the admin site
     admin_accounts,
+    admin_jobs,
     admin_logs,
     admin_setup,
     admin_users,

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import sqlbulk, webhooks
+from . import jobs, sqlbulk, webhooks
 from .actors import as_actor
 from .errors import InvalidEvent
 from .models import Account, OutboxEvent, StatusChange, WebhookDelivery, WebhookEndpoint
@@ -167,30 +167,44 @@ def fan_out(*, now: datetime | None = None, enqueue: bool = True, batch_size: in
     """Turn every event not yet fanned out into pending deliveries; return how many were made."""
     now = now or timezone.now()
     endpoints = list(WebhookEndpoint.objects.filter(active=True))
-    made = 0
+    made, counts, failed = 0, {"failed": 0}, set()
     while True:
         with transaction.atomic():
             # Two workers fanning out at once take disjoint events (skip_locked) — one delivery
             # per (endpoint, event) is also a unique constraint.
             events = list(
                 OutboxEvent.objects.filter(fanned_out_at__isnull=True)
+                .exclude(pk__in=failed)  # left for the next run, not retried in this one
                 .select_for_update(skip_locked=True)
                 .order_by("id")[:batch_size]
             )
             if not events:
                 return made
-            new_ids = []
-            for event in events:
-                for endpoint in endpoints:
-                    if endpoint.wants(event.event_type):
-                        delivery, created = WebhookDelivery.objects.get_or_create(
-                            endpoint=endpoint, event=event, defaults={"next_attempt_at": now}
-                        )
-                        new_ids += [delivery.pk] if created else []
-            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out_at=now)
+            new_ids, done = [], []
+            for event in events:  # one savepoint per event (issue 15, item 3)
+                before = counts["failed"]
+                item = f"event {event.pk}"
+                with jobs.isolated(FAN_OUT_TASK, counts, account_id=event.account_id, item=item):
+                    new_ids += _fan_out_event(event, endpoints, now)
+                    done.append(event.pk)
+                if counts["failed"] > before:
+                    failed.add(event.pk)
+            OutboxEvent.objects.filter(pk__in=done).update(fanned_out_at=now)
             made += len(new_ids)
             if enqueue and new_ids:
                 transaction.on_commit(partial(_enqueue_deliveries, new_ids), robust=True)
+
+
+def _fan_out_event(event: OutboxEvent, endpoints: list, now: datetime) -> list[int]:
+    """The event's new deliveries, one per endpoint that wants it."""
+    new_ids = []
+    for endpoint in endpoints:
+        if endpoint.wants(event.event_type):
+            delivery, created = WebhookDelivery.objects.get_or_create(
+                endpoint=endpoint, event=event, defaults={"next_attempt_at": now}
+            )
+            new_ids += [delivery.pk] if created else []
+    return new_ids
 
 
 def backoff(attempts: int) -> timedelta:
@@ -216,7 +230,12 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery
     if not _claim(delivery_id, now):
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
-    outcome = webhooks.post(delivery, timestamp=now)
+    try:
+        outcome = webhooks.post(delivery, timestamp=now)
+    except Exception as exc:  # a bad endpoint or event: final, and shown to the operator
+        item = f"delivery {delivery.pk}"
+        jobs.record_failure(DELIVER_TASK, exc, account_id=delivery.event.account_id, item=item)
+        outcome = webhooks.Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     fields: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
     if outcome.ok:
         fields.update(

@@ -16,6 +16,7 @@ from .actors import Actor, as_actor
 from .bulk import Move, change_statuses
 from .changes import change_status
 from .errors import AccountsError, InvalidSchedule
+from .jobs import record_failure
 from .models import Account, AccountStatusType, ActorKind, ScheduledStatusChange, StatusReason
 from .retry import retry_on_conflict
 from .statuses import get_reason, get_status_type
@@ -23,6 +24,7 @@ from .statuses import get_reason, get_status_type
 logger = logging.getLogger(__name__)
 
 RULE_ID = "R-E4"
+JOB = "accounts.tasks.apply_scheduled_status_changes"
 MSG_PAST_DATE = _("A status change cannot be scheduled for {date}: that date has passed.")
 MSG_NOT_A_DATE = _("The effective date must be a date.")
 MSG_CUSTOMER_CANNOT_SCHEDULE = _("Only an operator may schedule a status change.")
@@ -109,8 +111,8 @@ def _apply(scheduled: ScheduledStatusChange) -> None:
             )
     except AccountsError as exc:
         scheduled.state, scheduled.outcome = State.REFUSED, exc.message
-    except Exception as exc:  # recorded for the operator, logged with its trace
-        logger.exception("Scheduled status change %s failed", scheduled.pk)
+    except Exception as exc:  # recorded for the operator (here and as a JobFailure), logged
+        record_failure(JOB, exc, account_id=scheduled.account_id, item=f"scheduled {scheduled.pk}")
         scheduled.state, scheduled.outcome = State.FAILED, str(MSG_UNEXPECTED.format(error=exc))
     else:
         scheduled.state = State.APPLIED

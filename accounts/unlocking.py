@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import notices
+from . import jobs, notices
 from .actors import Actor, as_actor
 from .changes import change_status
 from .errors import (
@@ -259,11 +259,11 @@ def _relock(pk: int, today: date) -> str | None:
 
 def enforce_renewal_deadlines(today: date) -> dict[str, int]:
     """Lock again every account whose renewal deadline passed before `today` (R-G3)."""
-    counts = {"relocked": 0, "cleared": 0, "refused": 0}
+    counts = {"relocked": 0, "cleared": 0, "refused": 0, "failed": 0}
     pks = list(Account.objects.renewal_overdue(today).order_by("pk").values_list("pk", flat=True))
-    for pk in pks:
-        with transaction.atomic():
+    for pk in pks:  # a bad account is recorded and skipped (issue 15, item 3)
+        with jobs.isolated("accounts.tasks.enforce_renewal_deadlines", counts, account_id=pk):
             outcome = _relock(pk, today)
-        if outcome:
-            counts[outcome] += 1
+            if outcome:
+                counts[outcome] += 1
     return counts

@@ -8,10 +8,13 @@ from datetime import date
 from django.db import transaction
 
 from accounts.actors import Actor
+from accounts.jobs import isolated
 from accounts.models import BackendStatus
 
 from . import services
 from .models import RecurringCharge
+
+JOB = "billing.tasks.run_recurring_charges"
 
 
 def add_months(day: date, months: int) -> date:
@@ -50,14 +53,15 @@ def is_billed(backend_status: str, charge: RecurringCharge) -> bool:
 
 def run_recurring_charges(today: date) -> dict:
     """Invoice each due period once; periods in unbilled statuses are skipped, not billed later."""
-    counts = {"invoiced": 0, "skipped": 0}
+    counts = {"invoiced": 0, "skipped": 0, "failed": 0}
     due_ids = list(
         RecurringCharge.objects.filter(active=True, next_billing_date__lte=today)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "account_id")
     )
-    for pk in due_ids:
-        with transaction.atomic():
+    for pk, account_id in due_ids:
+        # One savepoint per charge: a bad one is recorded and skipped (issue 15, item 3).
+        with isolated(JOB, counts, account_id=account_id, item=f"recurring charge {pk}"):
             charge = (
                 RecurringCharge.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("account__status_type")

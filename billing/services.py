@@ -338,10 +338,13 @@ def issue_invoice(
         raise InvalidDate(MSG_DUE_BEFORE_BILLING.format(due=due_date, billing=billing_date))
     with transaction.atomic():
         locked = _lock(account)
+        seq = Invoice.objects.filter(account=locked).count() + 1
+        number = f"INV-{locked.number}-{billing_date:%Y%m%d}-{seq}"
+        if len(number) > Invoice._meta.get_field("number").max_length:  # issue 15: a long
+            number = f"INV#{locked.pk}-{billing_date:%Y%m%d}-{seq}"  # account number; "#" apart
         invoice = Invoice.objects.create(
             account=locked,
-            number=f"INV-{locked.number}-{billing_date:%Y%m%d}-"
-            f"{Invoice.objects.filter(account=locked).count() + 1}",
+            number=number,
             amount=value,
             outstanding=value,
             currency=locked.currency,

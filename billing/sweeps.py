@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import partial
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     DurationField,
     Exists,
@@ -22,7 +23,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts import bulk
+from accounts import bulk, jobs
 from accounts.actors import Actor
 from accounts.models import Account, AccountStatusType, BackendStatus
 
@@ -32,6 +33,8 @@ from .locks import single_flight
 from .models import DunningPolicy, DunningState, DunningStep, Invoice
 
 BATCH_SIZE = 5000
+CREDIT_JOB = "billing.tasks.credit_hold_sweep"
+DUNNING_JOB = "billing.tasks.dunning_sweep"
 
 
 def keyset_batches(queryset, batch_size: int):
@@ -122,20 +125,26 @@ def credit_hold_sweep(
 ) -> dict:
     """Hold or release every account whose money says so at `now`; a rerun changes nothing."""
     now = now or timezone.now()
-    counts = {"held": 0, "released": 0, "checked": 0, "skipped": False}
+    counts = {"held": 0, "released": 0, "checked": 0, "failed": 0, "skipped": False}
     with single_flight(lock_name("credit_hold_sweep", id_range)) as mine:
         if not mine:
             counts["skipped"] = True
             return counts
         policies = decisions.Policies()
         for ids in window_batches(_credit_candidates(now), batch_size, id_range):
-            with transaction.atomic():
-                if connection.vendor == "postgresql":  # the common case in one statement
-                    held = set(sql_sweeps.hold(ids, now, policies))
-                    counts["held"] += len(held)
-                    counts["checked"] += len(held)
-                    ids = [pk for pk in ids if pk not in held]
-                _credit_batch(locked_batch(ids), now, policies, counts)
+            # A batch that fails is redone account by account; a bad one is recorded, skipped.
+            jobs.run_batch(CREDIT_JOB, ids, partial(_credit_ids, now, policies), counts)
+    return counts
+
+
+def _credit_ids(now, policies, ids: list[int]) -> dict:
+    counts = {"held": 0, "released": 0, "checked": 0}
+    if connection.vendor == "postgresql":  # the common case in one statement
+        held = set(sql_sweeps.hold(ids, now, policies))
+        counts["held"] += len(held)
+        counts["checked"] += len(held)
+        ids = [pk for pk in ids if pk not in held]
+    _credit_batch(locked_batch(ids), now, policies, counts)
     return counts
 
 
@@ -198,24 +207,30 @@ def _dunning_candidates(today: date):
 
 def dunning_sweep(today: date, batch_size: int = BATCH_SIZE, id_range=None) -> dict:
     """Put every account on the ladder step its dates call for (R-X3); a rerun changes nothing."""
-    counts = {"accounts_moved": 0, "steps_recorded": 0, "checked": 0, "skipped": False}
+    counts = {"accounts_moved": 0, "steps_recorded": 0, "checked": 0, "failed": 0, "skipped": False}
     with single_flight(lock_name("dunning_sweep", id_range)) as mine:
         if not mine:
             counts["skipped"] = True
             return counts
         ladders = ladder.Ladders(decisions.Policies())
         for ids in keyset_batches(in_range(_dunning_candidates(today), id_range), batch_size):
-            with transaction.atomic():
-                if connection.vendor == "postgresql":  # rows, not model instances
-                    events, rest, checked = ladder_rows.apply_batch(ids, today, ladders)
-                else:
-                    events, rest, checked = [], ids, None
-                accounts = locked_batch(rest) if rest else []  # fees, steps back to Active
-                events += ladder.apply_dunning_batch(accounts, today, ladders)
-            counts["checked"] += len(accounts) if checked is None else checked
-            counts["steps_recorded"] += len(events)
-            counts["accounts_moved"] += len({e.account_id for e in events})
+            # A batch that fails is redone account by account; a bad one is recorded, skipped.
+            jobs.run_batch(DUNNING_JOB, ids, partial(_dunning_ids, today, ladders), counts)
     return counts
+
+
+def _dunning_ids(today, ladders, ids: list[int]) -> dict:
+    if connection.vendor == "postgresql":  # rows, not model instances
+        events, rest, checked = ladder_rows.apply_batch(ids, today, ladders)
+    else:
+        events, rest, checked = [], ids, None
+    accounts = locked_batch(rest) if rest else []  # fees, steps back to Active
+    events += ladder.apply_dunning_batch(accounts, today, ladders)
+    return {
+        "checked": len(accounts) if checked is None else checked,
+        "steps_recorded": len(events),
+        "accounts_moved": len({e.account_id for e in events}),
+    }
 
 
 def id_ranges(slices: int) -> list[tuple[int, int]]:

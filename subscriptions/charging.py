@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor, as_actor
+from accounts.jobs import isolated
 from accounts.models import Account, BackendStatus
 from billing.recurring import is_billed
 
@@ -31,6 +32,7 @@ from .proration import CHARGE, PlannedEntry, opening_charge, paid_change, period
 from .transitions import Action
 
 S = Subscription.Status
+JOB = "subscriptions.tasks.run_subscription_charges"
 ZERO = Decimal("0.00")
 MSG_BILL_ONLY_CANCELLED = _(
     "“Bill account” is for Cancelled accounts; this account is billed by the recurring run."
@@ -115,19 +117,23 @@ def _due_ids(today: date) -> list[tuple[int, int]]:
 
 def run_subscription_charges(today: date) -> dict:
     """Run what is due by `today`: scheduled cancellations, charges, expiry; a rerun does nothing."""
-    counts = {"cancelled": 0, "invoiced": 0, "skipped": 0, "graced": 0, "stopped": 0}
-    actor = Actor.system("R-E5")
+    counts = {"cancelled": 0, "invoiced": 0, "skipped": 0, "graced": 0, "stopped": 0, "failed": 0}
     for pk, account_id in _due_ids(today):
-        with transaction.atomic():
-            account, sub = core.lock_both(pk, account_id)
-            if sub.cancel_on is not None and sub.cancel_on <= today:
-                execute_scheduled(account, sub, today, actor)
-                counts["cancelled"] += 1
-                continue
-            entries = _bill_due(sub, today, counts)
-            _expire(sub, today, Actor.system("R-B1"), counts)
-            core.post_entries(account, entries, Actor.system("R-B1"))
+        # One savepoint per subscription: a bad one is recorded and skipped (issue 15, item 3).
+        with isolated(JOB, counts, account_id=account_id, item=f"subscription {pk}"):
+            _run_due(pk, account_id, today, counts)
     return counts
+
+
+def _run_due(pk: int, account_id: int, today: date, counts: dict) -> None:
+    account, sub = core.lock_both(pk, account_id)
+    if sub.cancel_on is not None and sub.cancel_on <= today:
+        execute_scheduled(account, sub, today, Actor.system("R-E5"))
+        counts["cancelled"] += 1
+        return
+    entries = _bill_due(sub, today, counts)
+    _expire(sub, today, Actor.system("R-B1"), counts)
+    core.post_entries(account, entries, Actor.system("R-B1"))
 
 
 def bill_account(account: Account, *, actor: Any, today: date | None = None) -> list:

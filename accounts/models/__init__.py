@@ -11,6 +11,7 @@ from .core import (
     StatusReason,
 )
 from .events import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from .jobs import JobFailure
 from .operations import AccountAudit, ScheduledStatusChange, UnlockAttempt
 from .service_keys import ServiceApiKey
 
@@ -21,6 +22,7 @@ __all__ = [
     "AccountStatusType",
     "ActorKind",
     "BackendStatus",
+    "JobFailure",
     "Membership",
     "OutboxEvent",
     "ScheduledStatusChange",

@@ -152,7 +152,12 @@ def test_r_g3_no_relock_on_the_deadline_day_and_relock_the_day_after(locked_user
     user, account = locked_user
     services.unlock_user_account(user, actor=operator, today=DAY_30)
     deadline = date(2020, 6, 2)
-    assert enforce_renewal_deadlines(deadline) == {"relocked": 0, "cleared": 0, "refused": 0}
+    assert enforce_renewal_deadlines(deadline) == {
+        "relocked": 0,
+        "cleared": 0,
+        "refused": 0,
+        "failed": 0,
+    }
     account.refresh_from_db()
     assert account.backend_status == S.ACTIVE
     assert enforce_renewal_deadlines(deadline + timedelta(days=1))["relocked"] == 1

@@ -189,6 +189,7 @@ def test_sweep_rerun_changes_nothing(account, operator):
         "held": 0,
         "released": 0,
         "checked": 1,
+        "failed": 0,
         "skipped": False,
     }
     assert StatusChange.objects.count() == rows

@@ -55,7 +55,7 @@ def test_a_rerun_bills_nothing_twice(operator):
     account = account_in(S.ACTIVE, operator)
     charge_for(account)
     run_recurring_charges(TODAY)
-    assert run_recurring_charges(TODAY) == {"invoiced": 0, "skipped": 0}
+    assert run_recurring_charges(TODAY) == {"invoiced": 0, "skipped": 0, "failed": 0}
     assert Invoice.objects.filter(account=account).count() == 1
     account.refresh_from_db()
     assert account.balance == Decimal("-19.99")
