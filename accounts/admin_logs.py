@@ -17,6 +17,10 @@ from .models import (
     WebhookDelivery,
 )
 
+# A change-list action needs what its gear equivalent needs (issue 15 item 4).
+CHANGE_ACCOUNT_STATUS = "accounts.change_account_status"
+CHANGE_WEBHOOK_ENDPOINT = "accounts.change_webhookendpoint"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written only by services (history, audit, ledger): to read, never to edit."""
@@ -131,7 +135,14 @@ class ScheduledStatusChangeAdmin(LargeListAdmin, admin.ModelAdmin):
         obj.pk = created.pk
         obj.refresh_from_db()
 
-    @admin.action(description="Cancel selected scheduled changes (R-X5)", permissions=["view"])
+    def has_change_account_status_permission(self, request) -> bool:
+        """The gear's "Cancel scheduled change" needs this; so does its change-list action."""
+        return request.user.has_perm(CHANGE_ACCOUNT_STATUS)
+
+    @admin.action(
+        description="Cancel selected scheduled changes (R-X5)",
+        permissions=["change_account_status"],
+    )
     def cancel_selected(self, request, queryset):
         for scheduled in queryset:
             try:
@@ -168,7 +179,11 @@ class WebhookDeliveryAdmin(LargeListAdmin, ReadOnlyAdmin):
     list_select_related = ["endpoint", "event"]
     actions = ["send_again"]
 
-    @admin.action(description="Send failed deliveries again", permissions=["view"])
+    def has_resend_permission(self, request) -> bool:
+        """Sending again acts on the endpoints: it needs their change permission, not view."""
+        return request.user.has_perm(CHANGE_WEBHOOK_ENDPOINT)
+
+    @admin.action(description="Send failed deliveries again", permissions=["resend"])
     def send_again(self, request, queryset):
         for delivery in queryset.filter(status=WebhookDelivery.Status.FAILED):
             events.retry_delivery(delivery, actor=request.user)
