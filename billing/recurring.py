@@ -5,13 +5,11 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from django.db import transaction
-
 from accounts.actors import Actor
 from accounts.jobs import isolated
 from accounts.models import BackendStatus
 
-from . import services
+from . import next_payment, services
 from .models import RecurringCharge
 
 JOB = "billing.tasks.run_recurring_charges"
@@ -90,4 +88,7 @@ def run_recurring_charges(today: date) -> dict:
                     charge.billing_anchor, billing_date, charge.period_months
                 )
             charge.save(update_fields=["next_billing_date", "billing_anchor"])
+            next_payment.sync_next_payment_date(  # R-S2
+                charge.account, actor=Actor.system("R-S2"), note=f"{charge.description} renewed"
+            )
     return counts

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor, as_actor
 
-from . import core, pool
+from . import billing_dates, core, pool
 from .errors import InvalidDateForOption, InvalidOption, NothingScheduled, SubscriptionsError
 from .models import Resource, Subscription
 from .proration import PlannedEntry, paid_change, settle_period
@@ -160,6 +160,7 @@ def cancel(
         else:
             written = _execute(account, sub, option, entries, actor, await_provisioning)
             outcome = CancelOutcome(sub, effective, scheduled=False, entries=written)
+        billing_dates.sync_next_payment_date(account, actor=actor, note=f"cancel: {option}")
     subscription.refresh_from_db()
     outcome.subscription = subscription
     return outcome
@@ -183,7 +184,9 @@ def execute_scheduled(account, sub: Subscription, today: date, actor: Actor) -> 
     option = sub.cancel_option
     on_date = on if option == SPECIFIC_DATE_PRORATED_REFUND else None
     _effective, entries = plan_cancel(sub, option, on_date, on)
-    return _execute(account, sub, option, entries, actor)
+    written = _execute(account, sub, option, entries, actor)
+    billing_dates.sync_next_payment_date(account, actor=actor, note=f"cancelled: {option}")
+    return written
 
 
 def withdraw_cancellation(subscription: Subscription, *, actor: Any) -> Subscription:
@@ -198,5 +201,6 @@ def withdraw_cancellation(subscription: Subscription, *, actor: Any) -> Subscrip
         sub.cancel_on, sub.cancel_option = None, ""
         sub.save(update_fields=["cancel_on", "cancel_option"])
         core.record(sub, "withdraw_cancel", sub.status, actor, note=note)
+        billing_dates.sync_next_payment_date(account, actor=actor, note=note)
     subscription.refresh_from_db()
     return subscription

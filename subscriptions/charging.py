@@ -23,7 +23,7 @@ from accounts.jobs import isolated
 from accounts.models import Account, BackendStatus
 from billing.recurring import is_billed
 
-from . import core
+from . import billing_dates, core
 from .cancellation import execute_scheduled
 from .errors import ActionRefused
 from .models import Subscription
@@ -34,6 +34,7 @@ from .transitions import Action
 S = Subscription.Status
 JOB = "subscriptions.tasks.run_subscription_charges"
 ZERO = Decimal("0.00")
+RENEWED = Actor.system("R-S2")  # who moves the Next Payment date after the run
 MSG_BILL_ONLY_CANCELLED = _(
     "“Bill account” is for Cancelled accounts; this account is billed by the recurring run."
 )
@@ -92,6 +93,7 @@ def _bill_due(sub: Subscription, today: date, counts: dict, *, force: bool = Fal
         if not _renews(sub) and sub.next_billing_date <= today:
             break
     sub.save(update_fields=core.PERIOD_FIELDS)
+    billing_dates.sync_next_payment_date(sub.account_id, actor=RENEWED, note=f"renewed {sub.plan}")
     return entries
 
 
@@ -104,6 +106,8 @@ def _expire(sub: Subscription, today: date, actor: Actor, counts: dict) -> None:
     if sub.status == S.GRACED and grace_end <= today:
         core.transition(sub, Action.GRACE_ENDED, actor=actor, note=f"grace ended {grace_end}")
         counts["stopped"] += 1
+    if sub.status != S.ACTIVE:  # R-S2: a Graced or Stopped subscription bills nothing more
+        billing_dates.sync_next_payment_date(sub.account_id, actor=RENEWED, note=f"{sub} expired")
 
 
 def _due_ids(today: date) -> list[tuple[int, int]]:
@@ -164,3 +168,4 @@ def skip_periods_ended_while_cancelled(account: Account, today: date) -> None:
         while sub.period_end <= today and _renews(sub):
             core.restart_period(sub, sub.period_end)
         sub.save(update_fields=core.PERIOD_FIELDS)
+    billing_dates.sync_next_payment_date(account, actor=RENEWED, note="enabled")

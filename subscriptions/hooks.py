@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.models import Account, BackendStatus, StatusChange
 
-from . import core, sql_effects
+from . import billing_dates, core, sql_effects
 from .charging import skip_periods_ended_while_cancelled
 from .models import Plan, Subscription
 from .transitions import HOLD_ACTION, RESTORABLE, TRANSITIONAL, Action
@@ -67,8 +67,12 @@ def apply_credit_hold(account_ids: list[int]) -> int:
     if settling:
         core.transition_many(settling, Action.COMPLETE, actor=actor, note="settled before the hold")
     if connection.vendor == "postgresql":  # a sweep's batch: one statement (sql_effects.py)
-        return sql_effects.hold(account_ids)
-    return hold_each(account_ids)
+        held = sql_effects.hold(account_ids)
+    else:
+        held = hold_each(account_ids)
+    if held:  # R-S2: a stopped subscription bills nothing more
+        billing_dates.sync_many(account_ids, actor=actor, note="R-CH7 credit hold")
+    return held
 
 
 def hold_each(account_ids: list[int]) -> int:
@@ -105,4 +109,5 @@ def restore_after_credit_hold(account_ids: list[int]) -> int:
         fields = core.restart_if_lapsed(sub, today)
         if fields:
             sub.save(update_fields=fields)
+    billing_dates.sync_many({sub.account_id for sub in subs}, actor=actor, note="R-CH9 restored")
     return len(subs)

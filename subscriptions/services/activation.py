@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import as_actor
 
-from .. import core
+from .. import billing_dates, core
 from ..cancellation import SETTLES_NOW
 from ..errors import InvalidOption
 from ..models import Subscription
@@ -107,6 +107,7 @@ def activate(
         sub.next_billing_date = sub.period_end
         sub.save(update_fields=[*fields, "next_billing_date"])
         core.begin(sub, Action.ACTIVATE, actor=actor, await_provisioning=await_provisioning)
+        billing_dates.sync_next_payment_date(account, actor=actor, note=f"activated {sub.plan}")
         core.post_entries(account, entries, actor)
     subscription.refresh_from_db()
     return subscription
@@ -136,6 +137,7 @@ def stop(
         core.begin(
             sub, Action.STOP, actor=actor, await_provisioning=await_provisioning, note=option
         )
+        billing_dates.sync_next_payment_date(account, actor=actor, note=f"stopped {sub.plan}")
         core.post_entries(account, entries, actor)
     subscription.refresh_from_db()
     return subscription

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.actors import as_actor
 
-from .. import core
+from .. import billing_dates, core
 from ..models import Subscription
 from ..transitions import Action
 
@@ -24,6 +24,7 @@ def approve(subscription: Subscription, *, actor: Any, today: date | None = None
         fields = core.restart_if_lapsed(sub, today)
         if fields:
             sub.save(update_fields=fields)
+        billing_dates.sync_next_payment_date(account, actor=actor, note="R-CH7b approved")
     subscription.refresh_from_db()
     return subscription
 
@@ -35,5 +36,6 @@ def deny(subscription: Subscription, *, actor: Any) -> Subscription:
         account, sub = core.lock_both(subscription)
         core.guard(Action.DENY, account, actor, sub=sub)
         core.transition(sub, Action.DENY, actor=actor, note="R-CH7b denied")
+        billing_dates.sync_next_payment_date(account, actor=actor, note="R-CH7b denied")
     subscription.refresh_from_db()
     return subscription

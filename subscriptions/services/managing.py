@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services as account_services
 from accounts.actors import as_actor
 
-from .. import core
+from .. import billing_dates, core
 from ..errors import PlanChangeRefused
 from ..models import Plan, Subscription
 from ..proration import Terms, new_period, opening_charge, paid_change, settle_period
@@ -69,6 +69,7 @@ def renew(
         core.begin(sub, Action.RENEW, actor=actor, await_provisioning=await_provisioning)
         # R-G3: a renewal is what the unlock's renewal deadline waits for.
         account_services.clear_renewal_deadline(account, actor=actor, note=f"renewed {plan.name}")
+        billing_dates.sync_next_payment_date(account, actor=actor, note=f"renewed {plan.name}")
         core.post_entries(account, entries, actor)
     subscription.refresh_from_db()
     return subscription
@@ -145,6 +146,7 @@ def change_plan(
         core.begin(
             sub, Action.CHANGE_PLAN, actor=actor, await_provisioning=await_provisioning, note=note
         )
+        billing_dates.sync_next_payment_date(account, actor=actor, note=note)
         core.post_entries(account, settled + opening, actor)
     subscription.refresh_from_db()
     return subscription

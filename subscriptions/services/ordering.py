@@ -12,7 +12,7 @@ from accounts import services as account_services
 from accounts.actors import as_actor
 from accounts.models import Account
 
-from .. import core, pool
+from .. import billing_dates, core, pool
 from ..errors import OrderRefused, UnknownPlan
 from ..models import Plan, Subscription
 from ..policy import ORDER
@@ -104,6 +104,7 @@ def order(
             account_services.clear_renewal_deadline(
                 locked, actor=actor, note=f"ordered {plan.name}"
             )
+        billing_dates.sync_next_payment_date(locked, actor=actor, note=f"ordered {plan.name}")
         core.post_entries(locked, entries, actor)
     sub.refresh_from_db()
     return sub
