@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,14 @@ class Invoice(models.Model):
         return self.paid_at is not None
 
 
+# The run bills "<description> from YYYY-MM-DD" into LedgerEntry/Invoice.description (255).
+RECURRING_DESCRIPTION_MAX = 255 - len(" from 2000-01-01")
+MSG_RECURRING_DESCRIPTION_TOO_LONG = _(
+    "A recurring charge's description can be at most {limit} characters: its invoices add "
+    "“from <date>” to it."
+)
+
+
 class RecurringCharge(models.Model):
     """A charge billed every period while the account's back-end status is billed (DESIGN §2)."""
 
@@ -185,6 +194,19 @@ class RecurringCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.amount})"
+
+    def clean(self) -> None:
+        """Refuse a description the run could not write: the invoice's description is
+        "<description> from YYYY-MM-DD" in a 255-character column (issue 15, item 3)."""
+        super().clean()
+        if len(self.description or "") > RECURRING_DESCRIPTION_MAX:
+            raise ValidationError(
+                {
+                    "description": MSG_RECURRING_DESCRIPTION_TOO_LONG.format(
+                        limit=RECURRING_DESCRIPTION_MAX
+                    )
+                }
+            )
 
 
 class StepCondition(models.TextChoices):

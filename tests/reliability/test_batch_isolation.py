@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import events, scheduling, unlocking
@@ -17,7 +18,13 @@ from accounts.exemptions import set_renewal_deadline
 from accounts.models import Account, JobFailure, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from accounts.models import BackendStatus as S
 from billing import services as billing
-from billing.models import Invoice, LedgerEntry, RecurringCharge
+from billing.models import (
+    MSG_RECURRING_DESCRIPTION_TOO_LONG,
+    RECURRING_DESCRIPTION_MAX,
+    Invoice,
+    LedgerEntry,
+    RecurringCharge,
+)
 from billing.recurring import run_recurring_charges
 from billing.sweeps import credit_hold_sweep, dunning_sweep
 from subscriptions import services as subscriptions
@@ -245,3 +252,22 @@ def test_job_failures_are_listed_read_only_newest_first_and_filtered_by_job(admi
     row = JobFailure.objects.first()
     change = admin_client.get(f"{url}{row.pk}/change/").content.decode()
     assert 'name="_save"' not in change
+
+
+def test_a_recurring_description_the_invoice_could_not_hold_is_refused_at_creation(operator):
+    account = AccountFactory(actor=operator)
+    charge = RecurringCharge(
+        account=account,
+        description="x" * (RECURRING_DESCRIPTION_MAX + 1),
+        amount=Decimal("1.00"),
+        next_billing_date=JAN1,
+    )
+    with pytest.raises(ValidationError) as refused:
+        charge.full_clean()
+    expected = MSG_RECURRING_DESCRIPTION_TOO_LONG.format(limit=RECURRING_DESCRIPTION_MAX)
+    assert refused.value.message_dict == {"description": [expected]}
+    charge.description = "x" * RECURRING_DESCRIPTION_MAX
+    charge.full_clean()
+    charge.save()
+    assert run_recurring_charges(JAN1)["invoiced"] == 1  # the longest allowed text fits
+    assert len(Invoice.objects.get(account=account).description) == 255
