@@ -12,7 +12,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
-from celery import Celery
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -21,7 +20,15 @@ from accounts.models import Account, ScheduledStatusChange
 from billing import ladder, sweeps
 from billing import services as billing_services
 
-BENCH_BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
+from .broker import (
+    CONNECT_TIMEOUT_S,
+    TASK_TIMEOUT_S,
+    broker_env,
+    sender_app,
+    stop_workers,
+    wait_for_results,
+    wait_for_workers,
+)
 
 
 class Rollback(Exception):
@@ -131,29 +138,28 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def two_workers(database: str, today: date, now: datetime, slices: int) -> dict:
-    """Start two worker processes on `database`, fan the sweeps out over id ranges, wait."""
+def two_workers(
+    database: str, today: date, now: datetime, slices: int, timeout: float = TASK_TIMEOUT_S
+) -> dict:
+    """Start two worker processes on `database`, fan the sweeps out over id ranges, wait —
+    sender and workers on one broker, every wait bounded (bench/broker.py)."""
     queue = f"bench-{os.getpid()}"
     workers = [start_worker(database, queue, i) for i in (1, 2)]
-    sender = Celery("bench", broker=BENCH_BROKER, backend=BENCH_BROKER)
     try:
-        time.sleep(6)  # both workers connected
-        ranges = ranges_of(database, slices)
-        started = time.perf_counter()
-        by_worker: dict[str, int] = {}
-        for phase in sweep_phases(ranges, today, now):
-            results = [sender.send_task(name, kwargs=kw, queue=queue) for name, kw in phase]
-            for result in results:
-                result.get(timeout=3600)
-        elapsed = time.perf_counter() - started
+        with sender_app() as sender:
+            broker = sender.conf.broker_url
+            wait_for_workers(sender, queue, workers, CONNECT_TIMEOUT_S)
+            ranges = ranges_of(database, slices)
+            started = time.perf_counter()
+            for phase in sweep_phases(ranges, today, now):
+                results = [sender.send_task(name, kwargs=kw, queue=queue) for name, kw in phase]
+                wait_for_results(results, workers, timeout, broker)
+            elapsed = time.perf_counter() - started
         memory = [peak_rss_mb(w.pid) for w in workers]
         by_worker = {f"worker {i + 1}": round(m, 1) for i, m in enumerate(memory)}
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(30)
-    return {"seconds": elapsed, "peak_rss_mb": by_worker, "ranges": len(ranges)}
+        stop_workers(workers)
+    return {"seconds": elapsed, "peak_rss_mb": by_worker, "ranges": len(ranges), "broker": broker}
 
 
 def start_worker(database: str, queue: str, number: int) -> subprocess.Popen:
@@ -161,8 +167,7 @@ def start_worker(database: str, queue: str, number: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(database),
-        "CELERY_BROKER_URL": BENCH_BROKER,
-        "CELERY_RESULT_BACKEND": BENCH_BROKER,
+        **broker_env(),  # the same broker the sender publishes to
         "DJANGO_DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
     }

@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account
-from subscriptions.management.bench import data, floor, runs
+from subscriptions.management.bench import broker, data, floor, runs
 from subscriptions.management.bench import sweeps_report as report
 
 
@@ -52,11 +52,18 @@ class Command(BaseCommand):
             help="turns of floor and sweeps, each on a fresh copy; the medians are compared",
         )
         parser.add_argument("--skip-workers", action="store_true")
+        parser.add_argument(
+            "--worker-timeout",
+            type=float,
+            default=broker.TASK_TIMEOUT_S,
+            help="seconds each phase of the two-worker run may take before it is given up",
+        )
         parser.add_argument("--write", action="store_true", help="write docs/PERFORMANCE.md")
 
     def handle(
         self, *args, accounts, sample, slices, reset, repeat, skip_workers, write, **options
     ):
+        self.worker_timeout = options.get("worker_timeout") or broker.TASK_TIMEOUT_S
         self.prepare(accounts, sample, repeat, reset)
         today = timezone.localdate()
         now = timezone.make_aware(datetime.combine(today, clock(12)))
@@ -171,7 +178,10 @@ class Command(BaseCommand):
     def two_workers(self, source: str, copy: str, today, now, slices: int) -> dict:
         """The same sweeps shared by two real Celery worker processes, on their own copy."""
         runs.clone_database(source, copy)
-        workers = runs.two_workers(copy, today, now, slices)
+        try:
+            workers = runs.two_workers(copy, today, now, slices, self.worker_timeout)
+        except broker.BenchError as exc:  # a wait ran out: say which, do not hang (issue 15)
+            raise CommandError(str(exc)) from exc
         workers["history"], workers["doubled"] = runs.history_by_rule(copy)
         self.say(f"Two workers: {workers}")
         return workers
