@@ -62,6 +62,14 @@ MSG_UNLOCKED = _(
     "locked again."
 )
 MSG_LOGIN_LOCKOUT_CLEARED = _("The login lockout of {user} was cleared; no account was on hold.")
+MSG_NOT_A_PAYMENT_LOCK = _(
+    "Unlock does not lift account {account}'s hold (R-G2b): it was entered for “{reason}” by "
+    "{who}, not for non-payment. Only an operator releases it, with Change status."
+)
+MSG_NO_LONGER_HELD = _(
+    "Nothing to unlock for account {account}: it is no longer on administrative hold — it is "
+    "{status} since {when}, set by {who}."
+)
 MSG_UNLOCK_BY_OPERATOR = _("Only an operator may unlock a user account (R-G2).")
 MSG_NOTHING_TO_LOCK = _("{user} has no account that can be locked.")
 
@@ -88,9 +96,66 @@ def _user_or_none(actor: Actor) -> Any:
     return actor.user if getattr(actor.user, "pk", None) else None
 
 
+def status_set_by(account: Account) -> StatusChange | None:
+    """The history row that brought the account into its current type (the newest written)."""
+    return (
+        StatusChange.objects.filter(account=account, to_type_id=account.status_type_id)
+        .select_related("actor_user")
+        .order_by("-id")
+        .first()
+    )
+
+
+def actor_words(change: StatusChange | None) -> str:
+    """Who wrote a history row, in words (R-X4, R-G2b)."""
+    if change is None:
+        return "an unknown actor"
+    if change.actor_kind == "system":
+        who = f"the system ({change.rule_id})" if change.rule_id else "the system"
+        if change.actor_user_id:
+            who += f" after an act of {change.actor_user}"
+        return who
+    kind = change.get_actor_kind_display()
+    return f"{kind}: {change.actor_user}" if change.actor_user_id else str(kind)
+
+
+def not_a_payment_lock(account: Account) -> str | None:
+    """R-G2b: Unlock lifts a hold entered for non-payment (R-G1, R-G3); for any other reason
+    (abuse, by hand) the refusal names the reason and who set it, and points to Change status."""
+    reason = account.status_reason
+    if reason is not None and reason.is_financial:
+        return None
+    return str(
+        MSG_NOT_A_PAYMENT_LOCK.format(
+            account=account.number,
+            reason=reason or "no reason",
+            who=actor_words(status_set_by(account)),
+        )
+    )
+
+
+def _no_longer_held(account: Account) -> str | None:
+    """Issue 15 #5: the status read under the row lock decides; another agent's unlock or a
+    cancellation in between is told as it is, and nothing is changed."""
+    if account.status_type.backend_status == S.ADMINISTRATIVE_HOLD:
+        return None
+    change = status_set_by(account)
+    return str(
+        MSG_NO_LONGER_HELD.format(
+            account=account.number,
+            status=account.status_type.name,
+            when=f"{change.effective_at:%Y-%m-%d %H:%M}" if change else "an unknown time",
+            who=actor_words(change),
+        )
+    )
+
+
 def _refusal(account: Account, today: date) -> str | None:
-    """R-G2: why this account may not be unlocked on `today`, or None when it may."""
+    """R-G2, R-G2b: why this account may not be unlocked on `today`, or None when it may."""
     contact = settings.ORDERS_CONTACT
+    moot = _no_longer_held(account) or not_a_payment_lock(account)
+    if moot:
+        return moot
     next_payment = account.next_payment_date
     if next_payment is None:
         return str(
@@ -113,7 +178,11 @@ def _refusal(account: Account, today: date) -> str | None:
 
 def _unlock_one(user: Any, account_pk: int, actor: Actor, today: date) -> UnlockAttempt:
     with transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=account_pk)
+        account = (
+            Account.objects.select_for_update(of=("self",))
+            .select_related("status_type", "status_reason")
+            .get(pk=account_pk)
+        )
         change: StatusChange | None = None
         message = _refusal(account, today)
         if message is None:
@@ -191,6 +260,8 @@ def unlock_user_account(user: Any, *, actor: Any, today: date | None = None) -> 
     refused = [attempt for attempt in attempts if not attempt.allowed]
     if len(refused) == len(attempts):
         message = " ".join(attempt.message for attempt in refused)
+        if all(a.account.status_type.backend_status != S.ADMINISTRATIVE_HOLD for a in refused):
+            raise NothingToUnlock(message)  # another agent (or a change) got there first
         if all(attempt.next_payment_date is None for attempt in refused):
             raise NoNextPaymentDate(message)
         raise UnlockRefused(message)

@@ -4,11 +4,16 @@ for both paths: a posting (`services.evaluate_credit`, one account) and the swee
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Account, BackendStatus
 
 from .credit import CreditFacts, hold_rule_note, should_hold
+from .dunning import Step, ladder_facts, step_for
 from .models import DunningPolicy, DunningState, DunningStep, Invoice
 
 REASON_HOLD = "Credit limit reached"
@@ -24,8 +29,16 @@ class CreditContext:
     lock_on_exhaustion: bool
     lock_step: DunningStep | None  # the policy's credit-exhausted step (R-G1)
     step_releases: bool | None  # the dunning step the account is on; None = not on the ladder
-    has_unpaid: bool
     reason_is_financial: bool
+    ladder: tuple[Step, ...] = ()  # the policy's steps, as the pure ladder reads them
+    anchor: date | None = None  # the due date of the earliest unpaid item (R-X3)
+    restart_on: date | None = None  # back to Active on this day: the ladder counts from here
+    exempt: bool = False  # R-X2: exempt from dunning for good (VIP)
+    exempt_until: date | None = None  # R-X2: "do not suspend before"
+
+    def exempt_on(self, today: date) -> bool:
+        """R-X2, Account.is_dunning_exempt's rule over the context's copy of the fields."""
+        return self.exempt or (self.exempt_until is not None and self.exempt_until > today)
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,9 @@ def decide(
 ) -> CreditDecision | None:
     """Hold or lock an Active account that money no longer covers; release a hold it does."""
     if backend == BackendStatus.ACTIVE and should_hold(facts):
-        if ctx.lock_on_exhaustion:  # R-G1: the lock takes the place of the credit hold
+        # R-G1: the lock takes the place of the credit hold — but a step never locks an exempt
+        # account (R-X2): it gets R-CH1's money hold instead.
+        if ctx.lock_on_exhaustion and not ctx.exempt_on(timezone.localdate(facts.now)):
             note = f"prepaid credit exhausted: balance {facts.balance}"
             return CreditDecision("lock", "R-G1", REASON_LOCK, note, ctx.lock_step)
         note = (
@@ -51,21 +66,46 @@ def decide(
             else (f"R-CH3: threshold {facts.threshold} set above the balance {facts.balance}")
         )
         return CreditDecision("hold", rule_id, REASON_HOLD, note)
-    if backend in RELEASABLE and not should_hold(facts) and _payment_releases(backend, ctx):
+    if backend in RELEASABLE and not should_hold(facts) and payment_releases(backend, facts, ctx):
         rule = "R-CH5" if backend == BackendStatus.CREDIT_HOLD else "R-D4"
         note = f"balance {facts.balance} meets the threshold {facts.threshold}"
         return CreditDecision("release", rule, REASON_RELEASE, note)
     return None
 
 
-def _payment_releases(backend: str, ctx: CreditContext) -> bool:
+def payment_may_release(backend: str, ctx: CreditContext) -> bool:
     """R-X1, R-D4: automation undoes only what was entered for non-payment (a credit hold always
-    is), and a dunning step only when it says so and no invoice is left unpaid."""
+    is), and a dunning step only when it says a payment releases it."""
+    if backend not in RELEASABLE:
+        return False
     if backend != BackendStatus.CREDIT_HOLD and not ctx.reason_is_financial:
         return False
-    if ctx.step_releases is None:
-        return True
-    return ctx.step_releases and not ctx.has_unpaid
+    return ctx.step_releases is not False
+
+
+def payment_releases(backend: str, facts: CreditFacts, ctx: CreditContext) -> bool:
+    """Whether money releases the account now: R-X1/R-D4 allow it, and under a dunning step no
+    step's condition still holds (R-CH4b: the open items that keep one true are paid)."""
+    if not payment_may_release(backend, ctx):
+        return False
+    return ctx.step_releases is None or not a_step_holds(facts, ctx)
+
+
+def a_step_holds(facts: CreditFacts, ctx: CreditContext) -> bool:
+    """True when the ladder would put the account on some step at `facts.now` (R-D5)."""
+    today = timezone.localdate(facts.now)
+    if ctx.exempt_on(today):  # R-X2: no step acts on an exempt account
+        return False
+    negative = timezone.localdate(facts.negative_since) if facts.negative_since else None
+    ladder = ladder_facts(
+        today,
+        ctx.anchor,
+        facts.balance,
+        facts.threshold,
+        negative,
+        (ctx.restart_on, ctx.exempt_until),
+    )
+    return step_for(list(ctx.ladder), ladder) is not None
 
 
 def target_type(decision: CreditDecision, policies: Policies | None = None):
@@ -89,6 +129,7 @@ class Policies:
         self._lock_steps: dict[int, DunningStep | None] = {}
         self._default: DunningPolicy | None = None
         self._types: dict[str, object] = {}
+        self._plain: dict[int, tuple[Step, ...]] = {}
 
     def default_type(self, backend_status: str):
         """The default Account Status Type of a back-end status, read once."""
@@ -110,6 +151,14 @@ class Policies:
             )
         return self._by_id[account.dunning_policy_id]
 
+    def plain_steps(self, policy: DunningPolicy) -> tuple[Step, ...]:
+        """The policy's ladder as the pure functions read it (billing/dunning.py)."""
+        if policy.pk not in self._plain:
+            self._plain[policy.pk] = tuple(
+                Step(s.pk, s.position, s.condition, s.days) for s in policy.steps.all()
+            )
+        return self._plain[policy.pk]
+
     def lock_step(self, policy: DunningPolicy) -> DunningStep | None:
         if policy.pk not in self._lock_steps:
             self._lock_steps[policy.pk] = (
@@ -120,20 +169,27 @@ class Policies:
         return self._lock_steps[policy.pk]
 
 
+def unpaid_anchors(account_ids: list[int]) -> dict[int, date]:
+    """The due date of each account's earliest unpaid invoice (the ladder's anchor, R-X3)."""
+    return dict(
+        Invoice.objects.filter(account_id__any=account_ids, paid_at__isnull=True)
+        .values("account_id")
+        .annotate(anchor=Min("due_date"))
+        .values_list("account_id", "anchor")
+    )
+
+
 def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[int, CreditContext]:
     """The decision context of many accounts with a fixed number of queries."""
     policies = policies or Policies()
     ids = [a.pk for a in accounts]
-    steps = dict(
-        DunningState.objects.filter(account_id__any=ids, step__isnull=False).values_list(
-            "account_id", "step__releases_on_payment"
+    states = {
+        row[0]: row[1:]
+        for row in DunningState.objects.filter(account_id__any=ids).values_list(
+            "account_id", "step__releases_on_payment", "restart_on"
         )
-    )
-    unpaid = set(
-        Invoice.objects.filter(account_id__any=ids, paid_at__isnull=True)
-        .values_list("account_id", flat=True)
-        .distinct()
-    )
+    }
+    anchors = unpaid_anchors(ids)
     financial = set(
         Account.objects.filter(pk__any=ids, status_reason__is_financial=True).values_list(
             "pk", flat=True
@@ -142,11 +198,22 @@ def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[
     result = {}
     for account in accounts:
         policy = policies.of(account)
+        step_releases, restart_on = states.get(account.pk, (None, None))
         result[account.pk] = CreditContext(
             lock_on_exhaustion=policy.lock_on_exhaustion,
             lock_step=policies.lock_step(policy) if policy.lock_on_exhaustion else None,
-            step_releases=steps.get(account.pk),
-            has_unpaid=account.pk in unpaid,
+            step_releases=step_releases,
             reason_is_financial=account.pk in financial,
+            ladder=policies.plain_steps(policy),
+            anchor=anchors.get(account.pk),
+            restart_on=restart_on,
+            exempt=account.dunning_exempt,
+            exempt_until=account.dunning_exempt_until,
         )
     return result
+
+
+def reactivation_fee(account: Account, policies: Policies | None = None):
+    """R-D3: re-enabling an account cancelled for non-payment charges the policy's fee."""
+    financial = account.status_reason_id is not None and account.status_reason.is_financial
+    return (policies or Policies()).of(account).reactivation_fee if financial else 0

@@ -27,6 +27,32 @@ class DunningFacts:
     negative_since: date | None
 
 
+def counted_from(day: date | None, *starts: date | None) -> date | None:
+    """A condition's start, counted no earlier than a restart (back to Active) or the end of an
+    exemption (R-X2): the customer then gets each step in turn, not all at once."""
+    if day is None:
+        return None
+    return max([day, *(s for s in starts if s is not None)])
+
+
+def ladder_facts(
+    today: date,
+    anchor: date | None,
+    balance: Decimal,
+    threshold: Decimal,
+    negative_since: date | None,
+    starts: tuple[date | None, ...] = (),
+) -> DunningFacts:
+    """The facts the ladder reads, each date counted from the latest of `starts`."""
+    return DunningFacts(
+        today=today,
+        anchor_due_date=counted_from(anchor, *starts),
+        balance=balance,
+        threshold=threshold,
+        negative_since=counted_from(negative_since, *starts),
+    )
+
+
 def condition_since(step: Step, facts: DunningFacts) -> date | None:
     """The day from which the step's condition has held, or None when it does not hold."""
     if step.condition == "days_past_due":

@@ -24,10 +24,12 @@ def unlock_below_threshold_gives_credit_hold(account, target_type, actor):
 
 def after_status_changes(changes) -> None:
     """Back to Active: the ladder starts over from that day (set-based), and an account that
-    comes back from anything but a credit hold is checked against its threshold (R-CH1)."""
+    comes back from anything but a credit hold is checked against its threshold (R-CH1).
+    An unlock ends the lock's ladder step (R-G2b) also when R-CH2 leaves a credit hold: that
+    hold is an ordinary money hold, which the banner's amount releases (R-CH4b)."""
     restarts: dict = {}
     for change in changes:
-        if change.to_backend_status == BackendStatus.ACTIVE:
+        if change.to_backend_status == BackendStatus.ACTIVE or _unlocked_to_credit_hold(change):
             day = timezone.localdate(change.effective_at)
             restarts.setdefault(day, []).append(change.account_id)
     now = timezone.now()
@@ -44,6 +46,13 @@ def after_status_changes(changes) -> None:
             BackendStatus.CREDIT_HOLD,
         ):
             services.evaluate_credit(change.account, now=timezone.now())
+
+
+def _unlocked_to_credit_hold(change) -> bool:
+    return (
+        change.from_backend_status == BackendStatus.ADMINISTRATIVE_HOLD
+        and change.to_backend_status == BackendStatus.CREDIT_HOLD
+    )
 
 
 def account_defaults_from_policy(fields) -> dict:

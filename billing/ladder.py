@@ -19,10 +19,10 @@ from accounts.errors import InvalidTransition
 from accounts.models import Account, BackendStatus
 
 from . import notices
-from .decisions import Policies
-from .dunning import DunningFacts, Step, passed_steps
+from .decisions import Policies, reactivation_fee
+from .dunning import DunningFacts, Step, ladder_facts, passed_steps
 from .models import DunningEvent, DunningState, DunningStep, Invoice
-from .services import policy_for, post_fee
+from .services import post_fee
 
 # Dunning acts on accounts that are still in service; a Terminated (cancelled) account has reached
 # the end of the ladder and an administrative hold is a person's or R-G1's decision.
@@ -47,18 +47,16 @@ def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
 def dunning_facts(
     account: Account, today: date, anchor: date | None, restart_on: date | None = None, tz=None
 ) -> DunningFacts:
-    """The facts the ladder reads; after a return to Active it counts from that day."""
-
-    def later(day: date | None) -> date | None:
-        return max(day, restart_on) if day and restart_on else day
-
+    """The facts the ladder reads; after a return to Active it counts from that day, and after an
+    exemption from its end (R-X2)."""
     negative = timezone.localdate(account.negative_since, tz) if account.negative_since else None
-    return DunningFacts(
-        today=today,
-        anchor_due_date=later(anchor),
-        balance=account.balance,
-        threshold=account.financial_blocking_threshold,
-        negative_since=later(negative),
+    return ladder_facts(
+        today,
+        anchor,
+        account.balance,
+        account.financial_blocking_threshold,
+        negative,
+        (restart_on, account.dunning_exempt_until),
     )
 
 
@@ -127,6 +125,12 @@ def plan_for(account, state, ladders: Ladders, anchor, today, tz=None) -> StepPl
     )
 
 
+def renewal_pending(account, today: date) -> bool:
+    """R-G3: after an unlock the customer has until the renewal deadline; the deadline's sweep,
+    not a ladder step, locks the account again if it passes (R-G2b ended the lock's step)."""
+    return account.renewal_deadline is not None and account.renewal_deadline >= today
+
+
 def apply_dunning(account: Account, today: date) -> list[StepRecord]:
     """One locked account (postings, tests): the same path as a sweep batch of one."""
     return apply_dunning_batch([account], today)
@@ -142,6 +146,7 @@ def apply_dunning_batch(
         a
         for a in accounts
         if not a.is_dunning_exempt(today)  # R-X2
+        and not renewal_pending(a, today)  # R-G3
         and a.status_type.backend_status in DUNNING_STATUSES
         and ladders.of(a)
     ]
@@ -279,12 +284,6 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
 
 
 MSG_NOT_CANCELLED = "Only a cancelled account can be enabled; this one is {status}."
-
-
-def reactivation_fee(account: Account):
-    """R-D3: re-enabling an account cancelled for non-payment charges the policy's fee."""
-    financial = account.status_reason is not None and account.status_reason.is_financial
-    return policy_for(account).reactivation_fee if financial else 0
 
 
 def enable_account(

@@ -27,13 +27,14 @@ from .ladder import (
     move_plans,
     plan_for,
     record_steps,
+    renewal_pending,
     save_states,
 )
 
 GATHER = """
 SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balance,
        a.financial_blocking_threshold, a.negative_since, a.dunning_exempt,
-       a.dunning_exempt_until, ds.step_id, ds.restart_on,
+       a.dunning_exempt_until, a.renewal_deadline, ds.step_id, ds.restart_on,
        (SELECT min(i.due_date) FROM billing_invoice i
          WHERE i.account_id = a.id AND i.paid_at IS NULL) AS anchor
   FROM accounts_account a
@@ -48,7 +49,8 @@ SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balan
 Row = namedtuple(
     "Row",
     "pk status_type_id status_changed_at dunning_policy_id balance financial_blocking_threshold "
-    "negative_since dunning_exempt dunning_exempt_until step_id restart_on anchor status_type",
+    "negative_since dunning_exempt dunning_exempt_until renewal_deadline step_id restart_on anchor "
+    "status_type",
 )
 
 
@@ -80,6 +82,7 @@ def apply_batch(
             continue
         if (
             Account.is_dunning_exempt(row, today)  # R-X2, the model's own rule on the row
+            or renewal_pending(row, today)  # R-G3
             or row.status_type.backend_status not in DUNNING_STATUSES
             or not ladders.of(row)
         ):

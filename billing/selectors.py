@@ -6,16 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Account, ScheduledStatusChange, StatusChange
 from accounts.models import BackendStatus as S
-from accounts.unlocking import unlock_window_last_day
+from accounts.unlocking import actor_words
 
-from .credit import required_payment_for
-from .ladder import reactivation_fee
 from .models import DunningEvent, DunningState, Invoice
+from .release import release_of
 from .services import credit_facts, policy_for
 
 ZERO = Decimal("0.00")
@@ -50,18 +48,6 @@ class HoldExplanation:
     release_amount: Decimal | None = None
     release_on: date | None = None
     release: str = ""
-
-
-def _actor(change: StatusChange | None) -> str:
-    if change is None:
-        return ""
-    if change.actor_kind == "system":
-        who = f"the system ({change.rule_id})" if change.rule_id else "the system"
-        if change.actor_user_id:
-            who += f" after an act of {change.actor_user}"
-        return who
-    kind = change.get_actor_kind_display()
-    return f"{kind}: {change.actor_user}" if change.actor_user_id else kind
 
 
 def _money_conditions(account: Account, facts, today: date) -> list[Condition]:
@@ -135,81 +121,16 @@ def _exemption(account: Account, today: date) -> Condition:
     return Condition("Exempt from dunning", account.is_dunning_exempt(today), detail, "R-X2")
 
 
-def _payment_that_releases(account: Account, facts, state: DunningState | None) -> Decimal:
-    """R-CH4, and R-D4: under a dunning step every unpaid invoice must be paid too."""
-    amount = required_payment_for(facts)
-    if state is not None and state.step_id and facts.balance < 0:
-        amount = max(amount, -facts.balance)
-    if account.status_type.backend_status == S.SUSPENDED:
-        amount = max(amount, -facts.balance, facts.threshold - facts.balance, ZERO)
-    return amount
-
-
-def _release(account: Account, facts, state, explanation: HoldExplanation, today: date) -> None:
-    backend = account.status_type.backend_status
-    reason = account.status_reason
-    financial = reason is not None and reason.is_financial
-    step = state.step if state and state.step_id else None
-    releasable_step = step is None or step.releases_on_payment
-    amount = _payment_that_releases(account, facts, state)
-    if backend == S.ACTIVE:
-        explanation.release = "Not on hold."
-    elif (
-        backend in (S.CREDIT_HOLD, S.SUSPENDED)
-        and releasable_step
-        and (backend == S.CREDIT_HOLD or financial)
-    ):
-        rule = "R-CH5" if backend == S.CREDIT_HOLD else "R-D4"
-        explanation.release_amount, explanation.release_on = amount, today
-        explanation.release = (
-            f"A payment of {amount} {account.currency} returns it to Active at once ({rule})."
-        )
-    elif backend == S.ADMINISTRATIVE_HOLD:
-        _release_admin_hold(account, facts, explanation)
-    elif backend == S.CANCELLED:
-        fee = reactivation_fee(account)
-        explanation.release_amount, explanation.release_on = Decimal(fee), today
-        explanation.release = (
-            f"Only an operator's Enable returns it to Active (R-D3), charging the reactivation "
-            f"fee of {Decimal(fee):.2f} {account.currency}."
-        )
-    elif backend == S.DELETED:
-        explanation.release = "Deleted is final: nothing releases it."
-    elif backend == S.PROSPECT:
-        explanation.release = "An operator activates a prospect by changing its status."
-    else:
-        why = (
-            f"dunning step {step.position} ({step.rule_id or step.status_type.name}) does not "
-            "release on payment"
-            if step is not None and not step.releases_on_payment
-            else f"it was entered for “{reason}”, not for non-payment"
-        )
-        explanation.release = (
-            f"Only an operator releases it: {why} (R-X1). A payment does not lift it."
-        )
-
-
-def _release_admin_hold(account: Account, facts, explanation: HoldExplanation) -> None:
-    next_payment = account.next_payment_date
-    if next_payment is None:
-        explanation.release = (
-            "Only an operator's Unlock User Account releases it (R-G2); the account has no Next "
-            f"Payment date, so redirect the customer to {settings.ORDERS_CONTACT}."
-        )
-        return
-    last_day = unlock_window_last_day(next_payment)
-    explanation.release_on = last_day
-    after = (
-        f" The balance is below the threshold, so the unlock gives Credit hold (R-CH2) until "
-        f"{required_payment_for(facts)} {account.currency} is paid."
-        if facts.below_threshold or facts.negative_too_long
-        else ""
-    )
-    explanation.release = (
-        f"Only an operator's Unlock User Account releases it (R-G2), allowed until {last_day} "
-        f"(Next Payment {next_payment} + {settings.UNLOCK_WINDOW_DAYS} days); after that, "
-        f"redirect the customer to {settings.ORDERS_CONTACT}.{after}"
-    )
+def _release(account: Account, explanation: HoldExplanation, now: datetime) -> None:
+    """What releases it and who must act: release_of's answer, the one home of that rule."""
+    release = release_of(account, now)
+    explanation.required_payment = release.amount
+    explanation.release = release.reason
+    explanation.release_on = release.on
+    if release.amount > 0:
+        explanation.release_amount = release.amount
+    elif release.fee:
+        explanation.release_amount = release.fee  # R-D3: what Enable charges
 
 
 def why_on_hold(account: Account, now: datetime | None = None) -> HoldExplanation:
@@ -237,17 +158,17 @@ def why_on_hold(account: Account, now: datetime | None = None) -> HoldExplanatio
         currency=account.currency,
         days_negative=facts.days_negative if facts.balance < 0 else None,
         allowed_negative_days=account.allowed_negative_days,
-        required_payment=required_payment_for(facts),
+        required_payment=ZERO,
         last_change=last,
-        actor=_actor(last),
+        actor=actor_words(last) if last else "",
     )
-    dunning, state = _dunning_condition(account, today)
+    dunning, _state = _dunning_condition(account, today)
     explanation.conditions = [
         *_money_conditions(account, facts, today),
         dunning,
         _exemption(account, today),
     ]
-    _release(account, facts, state, explanation, today)
+    _release(account, explanation, now)
     _scheduled_release(account, explanation)
     return explanation
 

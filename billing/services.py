@@ -21,7 +21,7 @@ from accounts.models import Account, StatusChange
 from accounts.retry import retry_on_conflict
 
 from . import decisions
-from .credit import CreditFacts, credit_facts_of, required_payment_for, should_hold
+from .credit import CreditFacts, credit_facts_of, should_hold
 from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate, UnknownAccount
 from .models import DunningPolicy, DunningState, EntryKind, Invoice, LedgerEntry
 
@@ -96,9 +96,11 @@ def credit_facts(account: Account, now: datetime | None = None) -> CreditFacts:
 
 
 def required_payment(account: Account, now: datetime | None = None) -> Decimal:
-    """The payment that lifts the credit hold (R-CH4); 0 when nothing is owed to lift it."""
-    account = Account.objects.get(pk=_account_pk(account))
-    return required_payment_for(credit_facts(account, now))
+    """The smallest payment that returns the account to Active at once (R-CH4b); 0 when no
+    payment does — billing.release.release_of says then who must act."""
+    from .release import release_of  # the one answer (R-CH4b); release reads no services
+
+    return release_of(_account_pk(account), now).amount
 
 
 @retry_on_conflict  # a deadlock or serialization failure reruns the whole posting

@@ -81,7 +81,7 @@ def test_r_g2_unlock_on_the_31st_day_is_refused_with_the_orders_contact_and_reco
 def test_r_g2_unlock_without_a_next_payment_date_is_refused_and_recorded(operator):
     account = AccountFactory(actor=operator)
     user = MembershipFactory(account=account).user
-    services.lock_user_account(user, actor=operator)
+    services.lock_user_account(user, actor=operator, reason="Non-payment")  # R-G2b
     with pytest.raises(NoNextPaymentDate, match="no Next Payment date"):
         services.unlock_user_account(user, actor=operator, today=DAY_30)
     assert UnlockAttempt.objects.get(user=user).allowed is False
@@ -107,7 +107,7 @@ def test_r_ch2_unlock_below_the_threshold_gives_credit_hold_and_still_a_deadline
         actor=operator, next_payment_date=NEXT_PAYMENT, financial_blocking_threshold="10"
     )
     user = MembershipFactory(account=account).user
-    services.lock_user_account(user, actor=operator)
+    services.lock_user_account(user, actor=operator, reason="Non-payment")  # R-G2b
     services.unlock_user_account(user, actor=operator, today=DAY_30)
     account.refresh_from_db()
     assert account.backend_status == S.CREDIT_HOLD

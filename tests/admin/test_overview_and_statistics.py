@@ -45,7 +45,10 @@ def test_r_x4_a_hold_by_hand_says_only_an_operator_lifts_it(operator):
 
 def test_r_x4_an_administrative_hold_names_the_last_unlock_day_and_the_contact(operator):
     next_payment = timezone.localdate() - timedelta(days=5)
-    account = account_in(S.ADMINISTRATIVE_HOLD, operator, next_payment_date=next_payment)
+    account = account_in(S.ACTIVE, operator, next_payment_date=next_payment)
+    services.change_status(
+        account, "Administrative hold", actor=operator, reason="Non-payment"
+    )  # R-G2b: Unlock lifts a hold entered for non-payment
     explanation = why_on_hold(account)
     assert explanation.release_on == next_payment + timedelta(days=30)
     assert settings.ORDERS_CONTACT in explanation.release
