@@ -23,6 +23,8 @@ KEY_PREFIX = "lsk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # at most one write per key per minute
 MSG_NAME_REQUIRED = "A service API key needs the name of the service that uses it."
 MSG_NAME_TAKEN = "A service API key named “{name}” already exists."
+MAX_SERVICE = 80  # ServiceApiKey.service
+MSG_SERVICE = f"The service must be text of at most {MAX_SERVICE} characters, e.g. Fax or VoIP."
 
 
 class InvalidApiKey(AccountsError):
@@ -33,17 +35,23 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_service_api_key(name: str, *, actor: Any) -> tuple[ServiceApiKey, str]:
-    """Create a key for a service; returns the row and the key, which is never shown again."""
+def issue_service_api_key(name: str, *, actor: Any, service: str = "") -> tuple[ServiceApiKey, str]:
+    """Create a key for a service (R-S3: `service` is the plans' service it answers for, blank for
+    the whole account); returns the row and the key, which is never shown again."""
     as_actor(actor)
     name = (name or "").strip()
     if not name:
         raise InvalidApiKey(MSG_NAME_REQUIRED)
+    if not isinstance(service, str) or len(service.strip()) > MAX_SERVICE or "\x00" in service:
+        raise InvalidApiKey(MSG_SERVICE)
+    service = service.strip()
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}.{secrets.token_urlsafe(32)}"
     try:
         with transaction.atomic():
-            row = ServiceApiKey.objects.create(name=name, prefix=prefix, key_hash=hash_key(raw))
+            row = ServiceApiKey.objects.create(
+                name=name, service=service, prefix=prefix, key_hash=hash_key(raw)
+            )
     except IntegrityError:
         raise InvalidApiKey(MSG_NAME_TAKEN.format(name=name)) from None
     return row, raw

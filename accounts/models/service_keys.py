@@ -12,6 +12,15 @@ class ServiceApiKey(models.Model):
     """
 
     name = models.CharField(_("service name"), max_length=120, unique=True)
+    service = models.CharField(
+        _("service"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The plans' service this key answers for, e.g. Fax or VoIP (R-S3); "
+            "empty: it answers for the account as a whole."
+        ),
+    )
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, editable=False)
     is_active = models.BooleanField(

@@ -12,21 +12,27 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import Q
 from django.http import JsonResponse
 
 from accounts.actors import Actor
 from accounts.api.auth import service_api
-from accounts.models import Account
+from accounts.models import Account, BackendStatus
 from accounts.panel import access
 from accounts.panel.access import Capability as C
 from billing import services as billing
-from billing.errors import BillingError
+from billing.errors import BillingError, IdempotencyConflict
 from billing.models import LedgerEntry
 
-from ..models import Subscription
+from ..core import lock_account
+from ..models import Plan, Subscription
 
+S = Subscription.Status
 REFUSED = {"allowed": False, "error": access.MSG_SERVICE_REFUSED}
-RUNNING = (Subscription.Status.ACTIVE, Subscription.Status.GRACED)
+RUNNING = (S.ACTIVE, S.GRACED)
+# R-S3: on credit hold a postpaid subscription serves while it runs (R-CH7 never stops one).
+POSTPAID_RUNNING = (S.ACTIVATING, S.ACTIVE, S.GRACED, S.RENEWING, S.UPDATING)
 MAX_DESCRIPTION = 200
 MAX_IDEMPOTENCY_KEY = 80
 MSG_BAD_JSON = "The body must be a JSON object."
@@ -37,8 +43,22 @@ MSG_IDEMPOTENCY = (
 MSG_AMOUNT_MISSING = '“amount” is required: a positive decimal such as "0.25".'
 
 
-def is_entitled(number: str) -> tuple[bool, int | None]:
-    """(may the account use services now, its pk); an unknown account may not."""
+def serves(account_pk: int, backend_status: str, service: str) -> bool:
+    """R-S3: the account has a subscription in service for `service` (Active or Graced; on credit
+    hold also a running postpaid one)."""
+    in_service = Q(status__in=RUNNING)
+    if backend_status == BackendStatus.CREDIT_HOLD:
+        in_service |= Q(plan__billing_model=Plan.BillingModel.POSTPAID, status__in=POSTPAID_RUNNING)
+    return (
+        Subscription.objects.filter(account_id=account_pk, plan__service__iexact=service)
+        .filter(in_service)
+        .exists()
+    )
+
+
+def is_entitled(number: str, service: str = "") -> tuple[bool, int | None]:
+    """(may the account use `service` now, its pk); an unknown account may not. A key with no
+    service answers for the account (DESIGN §2 "service use")."""
     if "\x00" in number:  # PostgreSQL text cannot hold NUL: no account has such a number
         return False, None
     row = (
@@ -49,6 +69,9 @@ def is_entitled(number: str) -> tuple[bool, int | None]:
     if row is None:
         return False, None
     pk, status = row
+    if service:  # R-S3: the status allows service use, and this service is in service
+        allowed = access.may_use_services(status, has_running_subscription=True)
+        return allowed and serves(pk, status, service), pk
     running = False
     caps = access.capabilities(status)
     if C.USE_SERVICES not in caps and C.USE_RUNNING_SUBSCRIPTIONS in caps:
@@ -58,7 +81,7 @@ def is_entitled(number: str) -> tuple[bool, int | None]:
 
 @service_api("GET")
 def entitlement(request, key, number: str):
-    allowed, _pk = is_entitled(number)
+    allowed, _pk = is_entitled(number, key.service)
     return JsonResponse({"allowed": True} if allowed else REFUSED)
 
 
@@ -98,32 +121,41 @@ def parse_usage(body: bytes) -> tuple[dict | None, str]:
     return {"amount": amount, "description": description.strip() or "Usage", "key": idem}, ""
 
 
+def post_usage_once(pk: int, key, fields: dict) -> tuple[LedgerEntry, bool]:
+    """Post the usage; (its entry, whether the key had already recorded it). Decided under the
+    account's lock, the posting's own first lock: of two concurrent posts with one key, one
+    records and answers 201, the other waits and answers 200 duplicate (issue 15, item 7)."""
+    # Usage keys get their own namespace so they can never collide with a payment's key.
+    idem = f"usage:{key.pk}:{fields['key'].strip()}" if fields["key"] else None
+    with transaction.atomic():
+        lock_account(pk)
+        duplicate = idem is not None and LedgerEntry.objects.filter(idempotency_key=idem).exists()
+        entry = billing.post_usage(
+            pk,
+            fields["amount"],
+            description=f"{key.name}: {fields['description']}",
+            actor=Actor.system("usage-api"),
+            idempotency_key=idem,
+        )
+    return entry, duplicate
+
+
 @service_api("POST")
 def usage(request, key, number: str):
     """Post pay-as-you-go usage for an entitled account (refused like the entitlement check)."""
     fields, problem = parse_usage(request.body)
     if fields is None:
         return bad_request(problem)
-    allowed, pk = is_entitled(number)
+    allowed, pk = is_entitled(number, key.service)
     if not allowed:
         return JsonResponse(REFUSED, status=403)
-    # Usage keys get their own namespace so they can never collide with a payment's key.
-    idem = f"usage:{key.pk}:{fields['key'].strip()}" if fields["key"] else None
-    duplicate = (
-        idem is not None
-        and LedgerEntry.objects.filter(account_id=pk, idempotency_key=idem).exists()
-    )
     try:
-        entry = billing.post_usage(
-            number,
-            fields["amount"],
-            description=f"{key.name}: {fields['description']}",
-            actor=Actor.system("usage-api"),
-            idempotency_key=idem,
-        )
+        entry, duplicate = post_usage_once(pk, key, fields)
+    except IdempotencyConflict as exc:  # the key recorded another amount or account
+        return JsonResponse({"error": str(exc.message)}, status=409)
     except BillingError as exc:
         return bad_request(exc.message)
-    allowed_after, _pk = is_entitled(number)
+    allowed_after, _pk = is_entitled(number, key.service)
     return JsonResponse(
         {
             "recorded": True,

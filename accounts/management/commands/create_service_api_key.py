@@ -11,10 +11,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="the service's name, e.g. 'fax-server-1'")
+        parser.add_argument(
+            "--service",
+            default="",
+            help="the plans' service the key answers for, e.g. Fax (R-S3); default: the account",
+        )
 
-    def handle(self, *args, name, **options):
+    def handle(self, *args, name, service="", **options):
         try:
-            _row, raw = issue_service_api_key(name, actor=Actor.system("ops-command"))
+            _row, raw = issue_service_api_key(
+                name, actor=Actor.system("ops-command"), service=service
+            )
         except InvalidApiKey as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(raw)
