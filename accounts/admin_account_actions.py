@@ -96,8 +96,8 @@ def change_status_action(admin, request, account, action):
     return admin.run_form_action(
         request, account, action, form_class=StatusForm,
         perform=_change_status(request, account), form_kwargs={"account": account},
-        intro="Only reasons that fit the chosen status can be used (R-E3). Credit hold "
-        "follows the money: change the threshold or the balance instead (R-CH1).",
+        intro="Only the statuses the lifecycle lets an operator choose from this one are "
+        "offered, and only reasons that fit the chosen status (R-E3).",
     )  # fmt: skip
 
 
@@ -126,7 +126,7 @@ def schedule_action(admin, request, account, action):
         )
         return (
             f"Scheduled {scheduled.status_type.name} for account {account.number} on "
-            f"{scheduled.effective_on}; it can be cancelled until then."
+            f"{scheduled.effective_on}; it can be withdrawn until then."
         )
 
     return admin.run_form_action(
@@ -138,7 +138,8 @@ def schedule_action(admin, request, account, action):
 
 
 def cancel_scheduled_action(admin, request, account, action):
-    """Cancel scheduled change (R-X5), from the overview's list of scheduled changes."""
+    """Withdraw scheduled change (R-X5), from the overview's list of scheduled changes; not
+    named "Cancel", which is the account's Cancel… on the same page (issue 18)."""
     form = ScheduledChangeForm(request.POST)
     scheduled = (
         ScheduledStatusChange.objects.filter(
@@ -154,7 +155,10 @@ def cancel_scheduled_action(admin, request, account, action):
 
     def perform(_data):
         services.cancel_scheduled_status_change(scheduled, actor=request.user)
-        return f"Cancelled the change to {scheduled.status_type.name} on {scheduled.effective_on}."
+        return (
+            f"Withdrew the scheduled change to {scheduled.status_type.name} on "
+            f"{scheduled.effective_on}."
+        )
 
     return admin.run_form_action(
         request, account, action, form_class=ScheduledChangeForm, perform=perform
@@ -169,6 +173,6 @@ GEAR_ACTIONS = (
                only_in(S.ACTIVE, S.CREDIT_HOLD, S.SUSPENDED), order=20),
     GearAction("schedule", "Schedule status change…", CHANGE_STATUS, schedule_action,
                not_in(S.DELETED), order=70),
-    GearAction("cancel-scheduled", "Cancel scheduled change", CHANGE_STATUS,
+    GearAction("cancel-scheduled", "Withdraw scheduled change", CHANGE_STATUS,
                cancel_scheduled_action, in_menu=False, order=90),
 )  # fmt: skip

@@ -188,6 +188,8 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         """The account's gear menu as every app registered it (accounts/admin_frames.py)."""
         return account_menu.actions()
 
+    gear_returns_to_object = True  # issue 18: after an action, back on the account
+
     def gear_default_return_url(self, obj) -> str:
         return reverse("admin:accounts_account_overview", args=[obj.pk])
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -105,6 +106,8 @@ class GearMenuMixin:
     The items are `gear_actions`: a tuple, or a property reading a GearMenu that apps fill."""
 
     gear_actions: tuple[GearAction, ...] = ()
+    # After an action started from the list: back to the list (False) or to the object (True).
+    gear_returns_to_object = False
     change_list_template = "admin/portal/gear_change_list.html"
 
     # --- the menu ---
@@ -212,13 +215,29 @@ class GearMenuMixin:
     # --- helpers for handlers ---
 
     def gear_return_url(self, request, obj) -> str:
-        """Where to go after the action: the page it was started from, if it is ours."""
+        """Where to go after the action: the page it was started from, if it is ours. With
+        `gear_returns_to_object` only one of the object's own pages (its overview, its change
+        form) counts, else its default page: the account's overview, not the list (issue 18)."""
         wanted = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
-        if wanted and url_has_allowed_host_and_scheme(
+        if not wanted or not url_has_allowed_host_and_scheme(
             wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return wanted
-        return self.gear_default_return_url(obj)
+            return self.gear_default_return_url(obj)
+        if self.gear_returns_to_object and not self._is_object_page(obj, wanted):
+            return self.gear_default_return_url(obj)
+        return wanted
+
+    def _is_object_page(self, obj, url: str) -> bool:
+        opts = self.model._meta
+        change = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+        own = change.removesuffix("change/")  # /admin/<app>/<model>/<pk>/
+        target = urlsplit(url).path
+        # An action's own URL answers only POST: going back there would be a 405.
+        return target.startswith(own) and "/actions/" not in target[len(own) - 1 :]
 
     def gear_default_return_url(self, obj) -> str:
         opts = self.model._meta
@@ -228,6 +247,12 @@ class GearMenuMixin:
         if message:
             self.message_user(request, message, level)
         return HttpResponseRedirect(self.gear_return_url(request, obj))
+
+    def gear_action_name(self, action: GearAction) -> str:
+        """The action as its confirm button names it: a bare verb names what it acts on
+        ("Cancel account"), so it never reads like the page's way out (issue 18)."""
+        name = action.label.rstrip("…")
+        return f"{name} {self.model._meta.verbose_name}" if " " not in name else name
 
     def gear_page(self, request, obj, action: GearAction, **context):
         """Render an action's form, preview or confirmation page in the admin's look."""
@@ -240,6 +265,7 @@ class GearMenuMixin:
             "object": obj,
             "title": f"{action.label.rstrip('…')}: {obj}",
             "action": action,
+            "action_name": self.gear_action_name(action),
             "action_url": self.gear_url(action, obj),
             "next": self.gear_return_url(request, obj),
             **context,

@@ -101,16 +101,14 @@ def test_r_e5_a_billing_manager_cancels_with_a_prorated_refund_after_the_preview
     assert amounts == [str(expected)]
     assert not LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND).exists()
 
-    page.get_by_role("button", name="Confirm: Cancel").click()
+    page.get_by_role("button", name="Confirm: Cancel account").click()
     expect(page.locator("ul.messagelist li.success")).to_contain_text(f"Account {account.number}")
     refunds = LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND)
     assert [str(entry.amount) for entry in refunds] == amounts  # R-X5: as previewed
     account.refresh_from_db()
     assert account.backend_status == S.CANCELLED
-    # Back on the list the menu was opened from, with the new status.
-    expect(page.locator("#result_list tbody tr", has_text=account.number)).to_contain_text(
-        "Cancelled"
-    )
+    # Back on the account's overview (issue 18), with the new status.
+    expect(page.locator("#overview-status")).to_contain_text("Cancelled")
 
 
 def test_r_e2_account_statistics_equal_the_database_counts(page, live_server):
