@@ -3,6 +3,7 @@ webhook endpoints."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -75,6 +76,8 @@ class AccountStatusTypeAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         status_type = self.get_object(request, object_id)
+        if not self.has_delete_permission(request, status_type):
+            raise PermissionDenied  # before any domain check's message (issue 15 item 9)
         problem = status_type and services.status_type_deletion_problem(status_type)
         if problem:
             self.message_user(request, problem, messages.ERROR)

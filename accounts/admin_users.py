@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.db.models import Prefetch
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Prefetch, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -21,8 +22,60 @@ from .unlocking import LOCK_REASON
 User = get_user_model()
 
 
-class PortalUserAdmin(LargeListAdmin, GearMenuMixin, UserAdmin):
+def grantable_permissions(user):
+    """The permissions `user` may hand out: those they hold (issue 15 item 9: no escalation)."""
+    if user.is_superuser:
+        return Permission.objects.all()
+    held = Q(pk__in=[])
+    for name in user.get_all_permissions():
+        app_label, codename = name.split(".", 1)
+        held |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(held)
+
+
+def grantable_groups(user):
+    """The groups `user` may hand out: those whose every permission they hold."""
+    if user.is_superuser:
+        return Group.objects.all()
+    beyond = Permission.objects.exclude(pk__in=grantable_permissions(user).values("pk"))
+    return Group.objects.exclude(permissions__in=beyond)
+
+
+class GrantOnlyWhatYouHoldMixin:
+    """Only a superuser edits a superuser or hands out superuser status; anyone else grants
+    only the permissions and groups they hold themselves."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["queryset"] = grantable_permissions(request.user)
+        elif db_field.name == "groups":
+            kwargs["queryset"] = grantable_groups(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            if getattr(obj, "is_superuser", False):
+                return False
+            if isinstance(obj, Group) and not grantable_groups(request.user).filter(pk=obj.pk):
+                return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        superuser_target = obj is not None and getattr(obj, "is_superuser", False)
+        if superuser_target and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class PortalUserAdmin(GrantOnlyWhatYouHoldMixin, LargeListAdmin, GearMenuMixin, UserAdmin):
     list_display = ["username", "email", "accounts_and_status", "is_staff", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly.append("is_superuser")  # issue 15 item 9
+        return readonly
+
     gear_actions = (
         GearAction(
             "unlock", "Unlock User Account", "accounts.unlock_user_account", "unlock_action"
@@ -89,6 +142,13 @@ class PortalUserAdmin(LargeListAdmin, GearMenuMixin, UserAdmin):
         )
 
 
+class PortalGroupAdmin(GrantOnlyWhatYouHoldMixin, GroupAdmin):
+    """Groups: an Administrator cannot give their own group more than they hold."""
+
+
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, PortalUserAdmin)
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, PortalGroupAdmin)
