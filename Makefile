@@ -21,11 +21,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: migrate, load demo data, print the operator login, start web + worker + beat on :8000
+## run: migrate, load demo data, print the operator and customer logins, start web + worker +
+## beat on :8000 (the Procfile's "logins" prints both again after the worker's banner)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	@echo "Control panel:   http://127.0.0.1:8000/panel/  user: alice  password: $${DEMO_PASSWORD:-lifecycle-demo}"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 ## test: the whole suite on PostgreSQL + Redis (DATABASE_URL / CELERY_BROKER_URL override)
