@@ -36,12 +36,15 @@ class Command(BaseCommand):
             billing_demo.prepare_accounts(operator)
             plans = subscriptions_demo.seed_catalogue()
             orders = subscriptions_demo.seed_subscriptions(operator, today)
+            keys = subscriptions_demo.seed_service_keys(operator)
             dunning = billing_demo.bill_overdue_accounts(operator, today)
         self.stdout.write(
             f"Demo data: {created['accounts']} account(s), {created['users']} customer user(s), "
             f"{created['memberships']} membership(s), {plans} plan(s), {orders} order(s), "
             f"{dunning['steps_recorded']} dunning step(s) created."
         )
+        for name, raw in keys.items():  # R-S3: shown once, like the admin's "add key"
+            self.stdout.write(f"Service API key {name}: {raw}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Operator login: http://127.0.0.1:8000/admin/  user: {DEMO_OPERATOR}  "
