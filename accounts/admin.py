@@ -3,8 +3,11 @@ pages (admin_setup), accounts with their gear menu and overview (admin_accounts)
 (admin_users), the logs written by services, read-only (admin_logs), and accounts' own items of
 the account's frames (admin_frames), which billing and subscriptions fill from their admin.py."""
 
+from django.contrib import admin
+
 from . import (  # noqa: F401 - each module registers its pages with the admin site
     admin_accounts,
+    admin_guards,
     admin_jobs,
     admin_logs,
     admin_setup,
@@ -19,6 +22,7 @@ from .admin_overview_sections import SECTIONS
 # Service API keys (the entitlement API) register their admin in their own module.
 from .api import admin as _service_api_key_admin  # noqa: F401
 
+admin_guards.install(admin.site)  # issue 15 item 10: a NUL in a query string is a 400
 account_menu.register(*GEAR_ACTIONS)
 overview_sections.register(*SECTIONS)
 
