@@ -25,3 +25,15 @@ class AlreadyReversed(BillingError):
 
 class InvalidDate(BillingError):
     pass
+
+
+class IdempotencyConflict(BillingError):
+    """The key was used for another posting (amount, account or kind): the API answers 409."""
+
+
+class InvalidIdempotencyKey(BillingError):
+    pass
+
+
+class AccountDeleted(BillingError):
+    """Nothing is posted to a Deleted account (issue 15)."""

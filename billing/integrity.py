@@ -1,5 +1,5 @@
 """Billing's integrity checks for `manage.py verify_ledger` (accounts.integrity runs them):
-balances against the ledger (R-B1), ledger entries, invoices, what money says the status should
+balances against the ledger (R-B1), ledger entries, invoices and open items (R-B3), what money says the status should
 be (R-CH1, R-CH5, R-G1) and dunning states (R-X3). billing/apps.py registers them.
 """
 
@@ -16,7 +16,7 @@ from accounts.models import Account, BackendStatus
 
 from . import decisions
 from .credit import credit_facts_of
-from .models import DunningEvent, DunningPolicy, DunningState, Invoice, LedgerEntry
+from .models import DunningEvent, DunningPolicy, DunningState, Invoice, LedgerEntry, OpenItem
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -96,8 +96,8 @@ def ledger_entries(report: Report, chunk: Chunk) -> None:
 
 
 def invoices(report: Report, chunk: Chunk) -> None:
-    """Oldest invoices are paid first: what is outstanding is the debt, up to what was invoiced;
-    an invoice is marked paid exactly when nothing is outstanding."""
+    """An invoice shows its open item (R-B3): what is outstanding, and paid exactly when
+    nothing is."""
     invoices = Invoice.objects.filter(account_id__in=chunk.ids)
     report.checked["invoices"] += invoices.count()
     broken = invoices.filter(
@@ -105,6 +105,7 @@ def invoices(report: Report, chunk: Chunk) -> None:
         | Q(outstanding__gt=F("amount"))
         | Q(outstanding=0, paid_at__isnull=True)
         | Q(outstanding__gt=0, paid_at__isnull=False)
+        | ~Q(outstanding=F("open_item__amount") - F("open_item__settled"))
     )
     for number, account_id, amount, outstanding, paid_at in broken.values_list(
         "number", "account_id", "amount", "outstanding", "paid_at"
@@ -112,28 +113,54 @@ def invoices(report: Report, chunk: Chunk) -> None:
         report.add(
             Finding(
                 "invoices",
-                "R-B1",
+                "R-B3",
                 VIOLATION,
                 chunk.subject(account_id),
                 f"invoice {number}: amount {amount}, outstanding {outstanding}, paid {paid_at}",
             )
         )
-    totals = (
-        Account.objects.filter(pk__in=chunk.ids, invoices__isnull=False)
-        .annotate(invoiced=Sum("invoices__amount"), open=Sum("invoices__outstanding"))
-        .values_list("pk", "balance", "invoiced", "open")
+
+
+def open_items(report: Report, chunk: Chunk) -> None:
+    """R-B3: the open items carry the debt — their outstanding sum is max(0, −balance) — and
+    each item's settled amount is the sum of the settlements that still hold."""
+    items = OpenItem.objects.filter(account_id__in=chunk.ids)
+    report.checked["open_items"] += items.count()
+    held = Coalesce(
+        Sum("settlements__amount", filter=Q(settlements__released_by__isnull=True)),
+        Value(Decimal(0)),
+        output_field=MONEY,
     )
-    for pk, balance, invoiced, open_amount in totals:
-        expected = min(max(Decimal(0), -balance), invoiced)
-        if open_amount != expected:
+    for pk, account_id, settled, total in (
+        items.annotate(total=held)
+        .exclude(settled=F("total"))
+        .values_list("pk", "account_id", "settled", "total")
+    ):
+        report.add(
+            Finding(
+                "open_items",
+                "R-B3",
+                VIOLATION,
+                chunk.subject(account_id),
+                f"open item {pk}: settled {settled}, its settlements {total}",
+            )
+        )
+    outstanding = dict(
+        items.filter(settled_at__isnull=True)
+        .values("account_id")
+        .annotate(s=Sum(F("amount") - F("settled"), output_field=MONEY))
+        .values_list("account_id", "s")
+    )
+    for pk, balance in Account.objects.filter(pk__in=chunk.ids).values_list("pk", "balance"):
+        carried = outstanding.get(pk, Decimal(0))
+        if carried != max(Decimal(0), -balance):
             report.add(
                 Finding(
-                    "invoices",
-                    "R-B1",
+                    "open_items",
+                    "R-B3",
                     VIOLATION,
                     chunk.subject(pk),
-                    f"outstanding {open_amount}, but the debt {max(Decimal(0), -balance)} "
-                    f"carried by invoices totalling {invoiced} is {expected}",
+                    f"open items carry {carried}, but the balance is {balance}",
                 )
             )
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from accounts import bulk, sqlbulk
@@ -18,10 +17,10 @@ from accounts.actors import Actor
 from accounts.errors import InvalidTransition
 from accounts.models import Account, BackendStatus
 
-from . import notices
+from . import notices, open_items
 from .decisions import Policies, reactivation_fee
 from .dunning import DunningFacts, Step, ladder_facts, passed_steps
-from .models import DunningEvent, DunningState, DunningStep, Invoice
+from .models import DunningEvent, DunningState, DunningStep
 from .services import post_fee
 
 # Dunning acts on accounts that are still in service; a Terminated (cancelled) account has reached
@@ -31,17 +30,13 @@ REASON_DUNNING = "Non-payment"
 
 
 def earliest_unpaid_due_date(account: Account) -> date | None:
-    """The anchor: the due date of the earliest unpaid invoice (R-X3)."""
+    """The anchor: the earliest due date of the account's unsettled open items (R-B3, R-X3)."""
     return earliest_unpaid_due_dates([account.pk]).get(account.pk)
 
 
 def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
-    return dict(
-        Invoice.objects.filter(account_id__any=account_ids, paid_at__isnull=True)
-        .values("account_id")
-        .annotate(anchor=Min("due_date"))
-        .values_list("account_id", "anchor")
-    )
+    """Each account's anchor, for the accounts that have one (open_items decides, R-B3)."""
+    return open_items.earliest_due_dates(open_items.Book.live(), account_ids)
 
 
 def dunning_facts(

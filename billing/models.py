@@ -113,7 +113,15 @@ class LedgerEntry(models.Model):
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
         ]
-        indexes = [models.Index(fields=["account", "-created_at"], name="ledger_account_time")]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="ledger_account_time"),
+            # A key is unique per posting across accounts (issue 15): one lookup decides.
+            models.Index(
+                fields=["idempotency_key"],
+                name="ledger_idempotency_key",
+                condition=Q(idempotency_key__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
@@ -306,3 +314,68 @@ class DunningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.step} due {self.due_on}"
+
+
+class OpenItem(models.Model):
+    """A debit waiting to be paid (R-B3): one per debit entry, with its own due date; credits
+    settle it (Settlement rows), oldest due date first. `settled_at` is empty while it is open."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="open_items"
+    )
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="open_item")
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="open_item"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    settled = models.DecimalField(
+        _("settled"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    due_date = models.DateField(_("due date"))
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("open item")
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(
+                fields=["account", "due_date"],
+                name="open_item_account_due",
+                condition=Q(settled_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, settled__gte=0, settled__lte=models.F("amount")),
+                name="open_item_settled_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} due {self.due_date}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.settled
+
+
+class Settlement(models.Model):
+    """Part of a credit (payment, refund, credit adjustment, a debit's reversal) applied to an
+    open item; a reversal of that credit releases it, which reopens the item (R-B3)."""
+
+    item = models.ForeignKey(OpenItem, on_delete=models.PROTECT, related_name="settlements")
+    credit = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="settlements")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(_("settled at"))
+    released_by = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of entry {self.credit_id} on item {self.item_id}"

@@ -1,13 +1,14 @@
 """Every write to money goes through here (R-B1): one locked posting, cached balance, then credit.
 
-guard → lock the account → check → insert the entry → update the balance → settle invoices →
-evaluate credit (R-CH1 a, R-CH5) — all in one transaction.
+guard → lock the account → check → insert the entry → update the balance → open or settle items
+(R-B3, billing.open_items) → evaluate credit (R-CH1 a, R-CH5) — all in one transaction, at the
+posting's own time `now` (R-B4). billing.posting holds the shared steps.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -20,68 +21,22 @@ from accounts.actors import Actor, as_actor
 from accounts.models import Account, StatusChange
 from accounts.retry import retry_on_conflict
 
-from . import decisions
+from . import decisions, posting
+from .amounts import CENT, parse_amount
 from .credit import CreditFacts, credit_facts_of, should_hold
-from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate, UnknownAccount
+from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate
 from .models import DunningPolicy, DunningState, EntryKind, Invoice, LedgerEntry
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")
-MSG_NOT_A_NUMBER = _("The amount “{value}” is not a number.")
-MSG_OVER_PRECISE = _("The amount {value} has more than 2 decimal places.")
-MSG_NOT_POSITIVE = _("The amount must be greater than zero.")
-MSG_ZERO = _("The amount must not be zero.")
-MSG_TOO_LARGE = _("The amount {value} is too large.")
-MSG_FLOAT = _("Amounts are exact decimals: pass a Decimal or a string, not a float.")
 MSG_CURRENCY = _("The account is billed in {account}; {given} cannot be posted to it.")
-MSG_UNKNOWN_ACCOUNT = _("There is no account “{account}”.")
 MSG_IDEMPOTENCY_KEY = _("A payment needs an idempotency key so that a retry records it once.")
 MSG_ALREADY_REVERSED = _("This entry was already reversed.")
 MSG_REVERSE_REVERSAL = _("A reversal cannot itself be reversed; post a new entry instead.")
 MSG_DUE_BEFORE_BILLING = _("The due date {due} is before the billing date {billing}.")
-MSG_BALANCE_LIMIT = _("This posting would take the balance beyond what can be recorded.")
 
 
-def parse_amount(value: Any, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
-    """Turn input into an exact money Decimal, or raise InvalidAmount with a readable message."""
-    if isinstance(value, float):
-        raise InvalidAmount(MSG_FLOAT)
-    if isinstance(value, bool) or value is None:
-        raise InvalidAmount(MSG_NOT_A_NUMBER.format(value=value))
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidAmount(MSG_NOT_A_NUMBER.format(value=value)) from None
-    if not amount.is_finite():
-        raise InvalidAmount(MSG_NOT_A_NUMBER.format(value=value))
-    if abs(amount) > MAX_AMOUNT:
-        raise InvalidAmount(MSG_TOO_LARGE.format(value=value))
-    if amount != amount.quantize(CENT):
-        raise InvalidAmount(MSG_OVER_PRECISE.format(value=value))
-    if amount == 0 and not allow_zero:
-        raise InvalidAmount(MSG_NOT_POSITIVE if positive else MSG_ZERO)
-    if positive and amount < 0:
-        raise InvalidAmount(MSG_NOT_POSITIVE)
-    return amount.quantize(CENT)
-
-
-def _account_pk(account: Account | int | str) -> int:
-    if isinstance(account, Account):
-        return account.pk
-    found = Account.objects.filter(number=str(account)).values_list("pk", flat=True).first()
-    if found is None and str(account).isdigit():
-        found = Account.objects.filter(pk=int(account)).values_list("pk", flat=True).first()
-    if found is None:
-        raise UnknownAccount(MSG_UNKNOWN_ACCOUNT.format(account=account))
-    return found
-
-
-def _lock(account: Account | int | str) -> Account:
-    pk = _account_pk(account)
-    try:
-        return Account.objects.select_for_update().get(pk=pk)
-    except Account.DoesNotExist:
-        raise UnknownAccount(MSG_UNKNOWN_ACCOUNT.format(account=account)) from None
+# An account is named by its record or its id, never guessed from a number (issue 15).
+_account_pk = posting.account_pk
+_lock = posting.lock
 
 
 def policy_for(account: Account) -> DunningPolicy:
@@ -105,7 +60,7 @@ def required_payment(account: Account, now: datetime | None = None) -> Decimal:
 
 @retry_on_conflict  # a deadlock or serialization failure reruns the whole posting
 def _post(
-    account: Account | int | str,
+    account: Account | int,
     amount: Any,
     *,
     kind: str,
@@ -117,39 +72,32 @@ def _post(
     reverses: LedgerEntry | None = None,
     sign: int = 1,
     signed: bool = False,
+    now: datetime | None = None,
+    due_date: date | None = None,
 ) -> LedgerEntry:
-    """Write one ledger entry and everything that follows from it, atomically."""
+    """Write one ledger entry and everything that follows from it, atomically, at `now` (R-B4)."""
     actor = as_actor(actor)
     value = parse_amount(amount, positive=not signed) * sign
+    key = posting.checked_key(idempotency_key)
+    now = posting.effective_time(now)
     with transaction.atomic():
-        locked = _lock(account)
-        if idempotency_key:
-            existing = LedgerEntry.objects.filter(
-                account=locked, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                return existing  # the same key twice records one entry
-        if currency and currency.upper() != locked.currency:
+        locked = posting.lock_for_posting(account)
+        if key and (existing := posting.earlier_posting(locked, key, value, kind)):
+            return existing  # the same key twice records one entry
+        if currency and str(currency).upper() != locked.currency:
             raise CurrencyMismatch(MSG_CURRENCY.format(account=locked.currency, given=currency))
-        now = timezone.now()
-        new_balance = locked.balance + value
-        if abs(new_balance) > MAX_AMOUNT:
-            raise InvalidAmount(MSG_BALANCE_LIMIT)
-        entry = LedgerEntry.objects.create(
-            account=locked,
+        entry = posting.write_entry(
+            locked,
+            value,
             kind=kind,
-            amount=value,
-            currency=locked.currency,
-            balance_after=new_balance,
-            description=str(description)[:255] or kind,
-            actor_kind=actor.kind,
-            actor_user=actor.user if getattr(actor.user, "pk", None) else None,
-            idempotency_key=idempotency_key or None,
+            description=description,
+            actor=actor,
+            now=now,
+            due_date=due_date,
+            idempotency_key=key,
             invoice=invoice,
             reverses=reverses,
         )
-        _set_balance(locked, new_balance, now)
-        _settle_invoices(locked, now)
         evaluate_credit(locked, now=now, actor=actor)
         if (
             kind == EntryKind.PAYMENT
@@ -161,35 +109,6 @@ def _post(
     if isinstance(account, Account):
         account.refresh_from_db()
     return entry
-
-
-def _set_balance(account: Account, new_balance: Decimal, now: datetime) -> None:
-    if new_balance < 0 and account.negative_since is None:
-        account.negative_since = now
-    elif new_balance >= 0:
-        account.negative_since = None
-    account.balance = new_balance
-    account.save(update_fields=["balance", "negative_since"])
-
-
-def _settle_invoices(account: Account, now: datetime) -> None:
-    """Debt is carried by the newest invoices: older ones are paid first (FIFO)."""
-    debt = max(Decimal("0"), -account.balance)
-    carrying = []
-    for invoice in account.invoices.order_by("-due_date", "-id"):
-        if debt == 0:
-            break
-        outstanding = min(invoice.amount, debt)
-        debt -= outstanding
-        carrying.append(invoice.pk)
-        if outstanding != invoice.outstanding:
-            invoice.outstanding, invoice.paid_at = outstanding, None
-            invoice.save(update_fields=["outstanding", "paid_at"])
-    # Every other invoice is paid — including a backdated one older than a paid invoice, which
-    # an early exit at the first paid invoice used to leave unpaid (and dunning then acted on).
-    account.invoices.exclude(pk__in=carrying).filter(outstanding__gt=0).update(
-        outstanding=0, paid_at=now
-    )
 
 
 def evaluate_credit(
@@ -240,9 +159,10 @@ def post_fee(account, amount, *, description, actor, **extra):
 
 
 def record_payment(
-    account, amount, *, idempotency_key, actor, currency=None, description="Payment"
+    account, amount, *, idempotency_key, actor, currency=None, description="Payment", now=None
 ):
-    """Credit a payment; the same idempotency key twice records one payment (the first)."""
+    """Credit a payment; the same idempotency key twice records one payment (the first), the
+    same key for another amount or account is refused (IdempotencyConflict)."""
     if not idempotency_key or not str(idempotency_key).strip():
         raise InvalidAmount(MSG_IDEMPOTENCY_KEY)
     return _post(
@@ -252,7 +172,8 @@ def record_payment(
         description=description,
         actor=actor,
         currency=currency,
-        idempotency_key=str(idempotency_key).strip()[:100],
+        idempotency_key=idempotency_key,
+        now=now,
     )
 
 
@@ -276,7 +197,9 @@ def post_adjustment(account, amount, *, description, actor, **extra):
     )
 
 
-def reverse_entry(entry: LedgerEntry, *, actor, description: str = "") -> LedgerEntry:
+def reverse_entry(
+    entry: LedgerEntry, *, actor, description: str = "", now: datetime | None = None
+) -> LedgerEntry:
     """Correct an entry with its exact opposite; an entry is reversed at most once (R-B1)."""
     if entry.kind == EntryKind.REVERSAL:
         raise AlreadyReversed(MSG_REVERSE_REVERSAL)
@@ -290,19 +213,21 @@ def reverse_entry(entry: LedgerEntry, *, actor, description: str = "") -> Ledger
         actor=actor,
         reverses=entry,
         signed=True,
+        now=now,
     )
 
 
 @retry_on_conflict
-def set_financial_blocking_threshold(account, threshold, *, actor) -> Account:
+def set_financial_blocking_threshold(account, threshold, *, actor, now=None) -> Account:
     """Set the threshold; above the balance it puts an Active account on credit hold (R-CH3)."""
     actor = as_actor(actor)
     value = parse_amount(threshold, positive=False, allow_zero=True)
+    now = posting.effective_time(now)
     with transaction.atomic():
         locked = _lock(account)
         locked.financial_blocking_threshold = value
         locked.save(update_fields=["financial_blocking_threshold"])
-        evaluate_credit(locked, actor=actor, rule_id="R-CH3")
+        evaluate_credit(locked, now=now, actor=actor, rule_id="R-CH3")
     if isinstance(account, Account):
         account.refresh_from_db()
     return locked
@@ -330,16 +255,21 @@ def issue_invoice(
     due_date: date | None = None,
     actor,
     description: str = "Invoice",
+    now: datetime | None = None,
 ) -> Invoice:
-    """Issue an invoice and post its charge to the ledger; due date defaults to billing date."""
+    """Issue an invoice and post its charge to the ledger; due date defaults to billing date.
+    It takes effect at `now`, else on its billing date (R-B4: posting.time_of_day)."""
     value = parse_amount(amount)
     due_date = due_date or billing_date
-    if not isinstance(billing_date, date) or not isinstance(due_date, date):
+    if not all(
+        isinstance(d, date) and not isinstance(d, datetime) for d in (billing_date, due_date)
+    ):
         raise InvalidDate(_("Billing and due dates must be dates."))
     if due_date < billing_date:
         raise InvalidDate(MSG_DUE_BEFORE_BILLING.format(due=due_date, billing=billing_date))
+    now = posting.effective_time(now) if now is not None else posting.time_of_day(billing_date)
     with transaction.atomic():
-        locked = _lock(account)
+        locked = posting.lock_for_posting(account)
         seq = Invoice.objects.filter(account=locked).count() + 1
         number = f"INV-{locked.number}-{billing_date:%Y%m%d}-{seq}"
         if len(number) > Invoice._meta.get_field("number").max_length:  # issue 15: a long
@@ -362,6 +292,7 @@ def issue_invoice(
             actor=actor,
             invoice=invoice,
             sign=-1,
+            now=now,
         )
     invoice.refresh_from_db()
     return invoice

@@ -59,9 +59,13 @@ def test_r_b1_parallel_payments_charges_and_sweep_keep_balances_exact(operator, 
     def payer():
         for i in range(rounds):
             for account in accounts:
-                services.record_payment(account.pk, "2.00", idempotency_key=f"p{i}", actor=operator)
+                services.record_payment(
+                    account.pk, "2.00", idempotency_key=f"p{account.pk}-{i}", actor=operator
+                )
                 # a retried payment with the same key must not count twice
-                services.record_payment(account.pk, "2.00", idempotency_key=f"p{i}", actor=operator)
+                services.record_payment(
+                    account.pk, "2.00", idempotency_key=f"p{account.pk}-{i}", actor=operator
+                )
 
     def sweeper():
         for _ in range(rounds):

@@ -101,7 +101,10 @@ def test_a_wrong_currency_is_refused_and_nothing_written(account, operator):
 
 
 def test_an_unknown_account_is_refused(operator):
-    with pytest.raises(UnknownAccount, match="no account “0000000000”"):
+    with pytest.raises(UnknownAccount, match="no account “987654321”"):
+        services.record_payment(987654321, "5", idempotency_key="k", actor=operator)
+    # A number is parsed where it comes in (URL, API); a service never guesses (issue 15).
+    with pytest.raises(UnknownAccount, match="not “0000000000”"):
         services.record_payment("0000000000", "5", idempotency_key="k", actor=operator)
 
 

@@ -40,7 +40,9 @@ def test_r_b1_r_ch1_any_sequence_keeps_balance_equal_to_ledger_and_status_to_rul
         if op == "charge":
             services.post_charge(account, value, description="c", actor=operator)
         elif op == "payment":
-            services.record_payment(account, value, idempotency_key=f"k{n}", actor=operator)
+            services.record_payment(
+                account, value, idempotency_key=f"k{account.pk}-{n}", actor=operator
+            )
         else:
             entries = list(
                 LedgerEntry.objects.filter(
