@@ -178,11 +178,8 @@ def _refusal(account: Account, today: date) -> str | None:
 
 def _unlock_one(user: Any, account_pk: int, actor: Actor, today: date) -> UnlockAttempt:
     with transaction.atomic():
-        account = (
-            Account.objects.select_for_update(of=("self",))
-            .select_related("status_type", "status_reason")
-            .get(pk=account_pk)
-        )
+        # The row alone: a join re-checked after waiting for the lock could lose the row.
+        account = Account.objects.select_for_update().get(pk=account_pk)
         change: StatusChange | None = None
         message = _refusal(account, today)
         if message is None:
