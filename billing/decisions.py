@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Account, BackendStatus
 
+from . import open_items
 from .credit import CreditFacts, hold_rule_note, should_hold
 from .dunning import Step, ladder_facts, step_for
-from .models import DunningPolicy, DunningState, DunningStep, Invoice
+from .models import DunningPolicy, DunningState, DunningStep
 
 REASON_HOLD = "Credit limit reached"
 REASON_RELEASE = "Payment received"
@@ -170,13 +170,8 @@ class Policies:
 
 
 def unpaid_anchors(account_ids: list[int]) -> dict[int, date]:
-    """The due date of each account's earliest unpaid invoice (the ladder's anchor, R-X3)."""
-    return dict(
-        Invoice.objects.filter(account_id__any=account_ids, paid_at__isnull=True)
-        .values("account_id")
-        .annotate(anchor=Min("due_date"))
-        .values_list("account_id", "anchor")
-    )
+    """Each account's anchor (R-X3): the ladder's own read, the earliest open item (R-B3)."""
+    return open_items.earliest_due_dates(open_items.Book.live(), account_ids)
 
 
 def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[int, CreditContext]:

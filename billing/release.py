@@ -20,7 +20,7 @@ from accounts.unlocking import not_a_payment_lock, unlock_window_last_day
 
 from . import decisions
 from .credit import CreditFacts, credit_facts_of
-from .models import DunningState, Invoice
+from .models import DunningState, OpenItem
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -122,13 +122,16 @@ def _why_not(account: Account) -> str:
 
 
 def _unpaid_items(account: Account) -> tuple[Decimal, list[tuple[date, Decimal]]]:
-    """The debt a payment settles first that no item carries, then the unpaid items oldest due
-    first, as payments settle them (R-B3)."""
-    items = list(
-        Invoice.objects.filter(account=account, paid_at__isnull=True)
+    """The debt a payment settles first that no item carries (none while every debit is an open
+    item), then the open items oldest due first, as credits settle them (R-B3)."""
+    items = [
+        (due, amount - settled)
+        for due, amount, settled in OpenItem.objects.filter(
+            account=account, settled_at__isnull=True
+        )
         .order_by("due_date", "id")
-        .values_list("due_date", "outstanding")
-    )
+        .values_list("due_date", "amount", "settled")
+    ]
     carried = sum((outstanding for _due, outstanding in items), ZERO)
     return max(ZERO, -account.balance - carried), items
 
