@@ -17,7 +17,7 @@ from accounts.actors import Actor
 from accounts.errors import InvalidTransition
 from accounts.models import Account, BackendStatus
 
-from . import notices, open_items
+from . import notices, open_items, posting
 from .decisions import Policies, reactivation_fee
 from .dunning import DunningFacts, Step, ladder_facts, passed_steps
 from .models import DunningEvent, DunningState, DunningStep
@@ -266,7 +266,9 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
                 step.fee,
                 description=f"Dunning fee: {step.notice or step.status_type.name}",
                 actor=Actor.system(step.rule_id or "R-X3"),
-                idempotency_key=f"dunning-{step.pk}-{anchor}",
+                # A key names one posting of one account (issue 15); due at once (R-B3, R-B4).
+                idempotency_key=f"dunning-{account.pk}-{step.pk}-{anchor}",
+                now=posting.time_of_day(today),
             )
             DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
     noticed = [pk for pk, wait in zip(ids, waiting, strict=True) if wait]
