@@ -142,7 +142,7 @@ def open_items(report: Report, chunk: Chunk) -> None:
                 "R-B3",
                 VIOLATION,
                 chunk.subject(account_id),
-                f"open item {pk}: settled {settled}, its settlements {total}",
+                f"open item {pk}: settled {settled:.2f}, its settlements {total:.2f}",
             )
         )
     outstanding = dict(
@@ -160,7 +160,7 @@ def open_items(report: Report, chunk: Chunk) -> None:
                     "R-B3",
                     VIOLATION,
                     chunk.subject(pk),
-                    f"open items carry {carried}, but the balance is {balance}",
+                    f"open items carry {carried:.2f}, but the balance is {balance:.2f}",
                 )
             )
 

@@ -207,4 +207,4 @@ def test_r_b3_the_integrity_check_finds_items_that_disagree_with_the_ledger(acco
     OpenItem.objects.update(settled=D("5.00"))
     found = [f for f in verify().findings if f.rule_id == "R-B3"]
     assert any("open items carry 25.00" in f.message for f in found)
-    assert any("its settlements 0" in f.message for f in found)
+    assert any("its settlements 0.00" in f.message for f in found)
