@@ -18,3 +18,4 @@ class AccountsConfig(AppConfig):
         # billing's, subscriptions'), found like admin.autodiscover finds `admin`: no static
         # import of a higher app, so the layers hold (STYLE: "Which app may know which").
         autodiscover_modules("panel")
+        autodiscover_modules("rest")  # the REST API's resources (accounts/rest/registry.py)

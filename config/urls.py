@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("panel/", include("accounts.panel.urls")),
     path("api/v1/", include("subscriptions.api.urls")),
+    path("api/v1/", include("accounts.rest.urls")),  # the REST API (issue 19)
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -16,13 +16,15 @@ class ServiceApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "service"]
     search_fields = ["name", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
-    fields = ["name", "service", "is_active", "prefix", "created_at", "last_used_at"]
+    fields = ["name", "service", "scopes", "is_active", "prefix", "created_at", "last_used_at"]
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        row, raw = issue(obj.name, actor=Actor.operator(request.user), service=obj.service)
+        row, raw = issue(
+            obj.name, actor=Actor.operator(request.user), service=obj.service, scopes=obj.scopes
+        )
         obj.pk, obj.prefix, obj.key_hash = row.pk, row.prefix, hash_key(raw)
         obj.is_active, obj.created_at = row.is_active, row.created_at
         if not form.cleaned_data.get("is_active", True):

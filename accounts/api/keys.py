@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.actors import as_actor
 from accounts.errors import AccountsError
 from accounts.models import ServiceApiKey
+from accounts.models.service_keys import API_SCOPES, default_scopes
 
 KEY_PREFIX = "lsk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # at most one write per key per minute
@@ -25,6 +26,8 @@ MSG_NAME_REQUIRED = "A service API key needs the name of the service that uses i
 MSG_NAME_TAKEN = "A service API key named “{name}” already exists."
 MAX_SERVICE = 80  # ServiceApiKey.service
 MSG_SERVICE = f"The service must be text of at most {MAX_SERVICE} characters, e.g. Fax or VoIP."
+
+MSG_SCOPES = f"A key's scopes are among: {', '.join(API_SCOPES)}."
 
 
 class InvalidApiKey(AccountsError):
@@ -35,10 +38,16 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_service_api_key(name: str, *, actor: Any, service: str = "") -> tuple[ServiceApiKey, str]:
+def issue_service_api_key(
+    name: str, *, actor: Any, service: str = "", scopes: Any = None
+) -> tuple[ServiceApiKey, str]:
     """Create a key for a service (R-S3: `service` is the plans' service it answers for, blank for
-    the whole account); returns the row and the key, which is never shown again."""
+    the whole account; `scopes` what it may do, issue 19); returns the row and the key, which is
+    never shown again."""
     as_actor(actor)
+    scopes = default_scopes() if scopes is None else sorted(set(scopes))
+    if not all(scope in API_SCOPES for scope in scopes):
+        raise InvalidApiKey(MSG_SCOPES)
     name = (name or "").strip()
     if not name:
         raise InvalidApiKey(MSG_NAME_REQUIRED)
@@ -50,7 +59,7 @@ def issue_service_api_key(name: str, *, actor: Any, service: str = "") -> tuple[
     try:
         with transaction.atomic():
             row = ServiceApiKey.objects.create(
-                name=name, service=service, prefix=prefix, key_hash=hash_key(raw)
+                name=name, service=service, scopes=scopes, prefix=prefix, key_hash=hash_key(raw)
             )
     except IntegrityError:
         raise InvalidApiKey(MSG_NAME_TAKEN.format(name=name)) from None

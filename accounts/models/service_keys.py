@@ -3,6 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+API_SCOPES = ("read", "write", "payments", "entitlement")  # issue 19; accounts/rest/scopes.py
+
+
+def default_scopes() -> list[str]:
+    """A new key answers the service endpoints only; the REST API needs scopes given to it."""
+    return ["entitlement"]
+
 
 class ServiceApiKey(models.Model):
     """A key a provider's service (fax server, VoIP switch) presents to ask about entitlement.
@@ -20,6 +27,12 @@ class ServiceApiKey(models.Model):
             "The plans' service this key answers for, e.g. Fax or VoIP (R-S3); "
             "empty: it answers for the account as a whole."
         ),
+    )
+    scopes = models.JSONField(
+        _("scopes"),
+        default=default_scopes,
+        blank=True,
+        help_text=_("What the key may do: read, write, payments, entitlement (the REST API)."),
     )
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, editable=False)

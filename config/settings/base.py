@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "accounts",
     "billing",
     "subscriptions",
@@ -211,6 +215,44 @@ WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_USE_ENV_PROXY = env.bool("WEBHOOK_USE_ENV_PROXY", default=True)
+
+# --- Public REST API (issue 19): DRF + drf-spectacular, authenticated by service API keys ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.rest.auth.ServiceKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.rest.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.rest.throttling.KeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env("API_THROTTLE_RATE", default="6000/minute")},
+    "DEFAULT_PAGINATION_CLASS": "accounts.rest.paging.IdCursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "accounts.rest.errors.handle",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Account lifecycle back office API",
+    "DESCRIPTION": (
+        "Accounts, status changes, money and subscriptions of the back office. Authenticate "
+        "with a service API key (`Authorization: Bearer lsk_…`); each key holds scopes "
+        "(read, write, payments, entitlement)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"BackendStatusEnum": "accounts.models.BackendStatus"},
+}
+# The cache that counts requests per API key; CACHE_URL=redis://… shares it between processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+API_THROTTLE_CACHE = "default"
 
 LOGGING = {
     "version": 1,

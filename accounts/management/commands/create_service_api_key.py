@@ -17,10 +17,17 @@ class Command(BaseCommand):
             help="the plans' service the key answers for, e.g. Fax (R-S3); default: the account",
         )
 
-    def handle(self, *args, name, service="", **options):
+        parser.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            help="read, write, payments or entitlement (repeat it); default: entitlement",
+        )
+
+    def handle(self, *args, name, service="", scopes=None, **options):
         try:
             _row, raw = issue_service_api_key(
-                name, actor=Actor.system("ops-command"), service=service
+                name, actor=Actor.system("ops-command"), service=service, scopes=scopes
             )
         except InvalidApiKey as exc:
             raise CommandError(exc.message) from None

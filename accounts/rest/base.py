@@ -1,0 +1,49 @@
+"""What every REST resource shares: the key's scopes, the account it is nested under (addressed by
+its number, 404 when the key may not see it), and who acts (api_actor)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import viewsets
+
+from accounts.models import Account
+
+ACCOUNT_PREFIX = r"accounts/(?P<account_number>[^/]+)"
+ACCOUNT_NUMBER = OpenApiParameter(
+    "account_number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The account number."
+)
+
+
+def visible_accounts(request):
+    """The accounts this request's key may see: all of them until resellers exist (R-R3 will
+    narrow it to the key's reseller; an account outside it is then a 404, like an unknown one)."""
+    return Account.objects.select_related("status_type", "status_reason")
+
+
+class AccountNested:
+    """A resource under /accounts/{account_number}/: `account_queryset(account)` lists it."""
+
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model
+            return self.queryset
+        return self.account_queryset(self.get_account())
+
+    def account_queryset(self, account):
+        raise NotImplementedError
+
+    def get_account(self) -> Account:
+        if not hasattr(self, "_account"):
+            number = self.kwargs["account_number"]
+            if "\x00" in number:  # PostgreSQL text holds no NUL: no account has such a number
+                raise Http404
+            self._account = get_object_or_404(visible_accounts(self.request), number=number)
+        return self._account
+
+
+class ReadOnly(viewsets.GenericViewSet):
+    """Base of the API's viewsets (authentication, scopes, paging come from REST_FRAMEWORK)."""

@@ -1,0 +1,36 @@
+"""billing's resources in the REST API (issue 19), registered in accounts' frame, and the HTTP
+status of billing's domain errors."""
+
+from rest_framework import fields, status
+
+from accounts.rest import registry
+from accounts.rest.base import ACCOUNT_PREFIX
+from billing import errors, services
+
+from . import views
+
+A = ACCOUNT_PREFIX
+registry.register(f"{A}/ledger-entries", views.LedgerEntryViewSet, "ledger-entry", order=30)
+registry.register(f"{A}/payments", views.PaymentViewSet, "payment", order=30)
+registry.register(f"{A}/charges", views.ChargeViewSet, "charge", order=30)
+registry.register(f"{A}/adjustments", views.AdjustmentViewSet, "adjustment", order=30)
+registry.register(f"{A}/refunds", views.RefundViewSet, "refund", order=30)
+registry.register(f"{A}/invoices", views.InvoiceViewSet, "invoice", order=30)
+registry.register(f"{A}/open-items", views.OpenItemViewSet, "open-item", order=30)
+registry.register(f"{A}/dunning", views.DunningViewSet, "dunning", order=30)
+
+registry.register_error(errors.IdempotencyConflict, status.HTTP_409_CONFLICT)
+registry.register_error(errors.AlreadyReversed, status.HTTP_409_CONFLICT)
+registry.register_error(errors.AccountDeleted, status.HTTP_409_CONFLICT)
+registry.register_error(errors.UnknownAccount, status.HTTP_404_NOT_FOUND)
+
+
+def _write_threshold(account, value, actor) -> None:
+    services.set_financial_blocking_threshold(account, value, actor=actor)  # R-CH3
+
+
+registry.register_account_field(
+    "financial_blocking_threshold",
+    lambda: fields.DecimalField(max_digits=14, decimal_places=2, required=False),
+    _write_threshold,
+)
