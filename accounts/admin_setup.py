@@ -5,12 +5,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
+from . import webhook_secrets as services_webhooks
+from .admin_gear import GearAction, GearMenuMixin
 from .errors import AccountsError
 from .models import AccountStatusType, BackendStatus, StatusReason, WebhookEndpoint
+from .webhook_secrets import mask_secret
+
+SHOWN_ONCE_TEMPLATE = "admin/accounts/webhookendpoint/secret_once.html"
 
 
 class AccountStatusTypeForm(forms.ModelForm):
@@ -134,8 +140,58 @@ class StatusReasonAdmin(admin.ModelAdmin):
         return ", ".join(str(BackendStatus(s).label) for s in reason.backend_statuses)
 
 
+class RotateSecretForm(forms.Form):
+    note = forms.CharField(
+        label="Why", required=False, max_length=500, help_text="Recorded in the endpoint's history."
+    )
+
+
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "active", "event_types"]
+class WebhookEndpointAdmin(GearMenuMixin, admin.ModelAdmin):
+    """Endpoints: the signing secret is shown once (created, rotated), then masked (issue 15)."""
+
+    list_display = ["name", "url", "active", "event_types", "signing_secret"]
     list_filter = ["active"]
     search_fields = ["name", "url"]
+    exclude = ["secret"]
+    readonly_fields = ["signing_secret"]
+    gear_actions = (
+        GearAction(
+            "rotate-secret",
+            "Rotate secret…",
+            "accounts.change_webhookendpoint",
+            "rotate_secret_action",
+        ),
+    )
+
+    @admin.display(description="Signing secret")
+    def signing_secret(self, endpoint):
+        return mask_secret(endpoint.secret) if endpoint.pk else "Generated when you save."
+
+    def secret_page(self, request, endpoint, secret, *, rotated):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": endpoint,
+            "title": f"Signing secret of {endpoint}",
+            "secret": secret,
+            "rotated": rotated,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, SHOWN_ONCE_TEMPLATE, context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.secret_page(request, obj, obj.secret, rotated=False)
+
+    def rotate_secret_action(self, request, endpoint, action):
+        intro = (
+            f"The current secret of {endpoint} stops working at once: the receiver must be "
+            "given the new one, which is shown only on the next page."
+        )
+        form = RotateSecretForm(request.POST if "_step" in request.POST else None)
+        if request.POST.get("_step") != "confirm" or not form.is_valid():
+            return self.gear_page(request, endpoint, action, form=form, intro=intro)
+        secret = services_webhooks.rotate_webhook_secret(endpoint, actor=request.user)
+        note = form.cleaned_data["note"]
+        self.log_change(request, endpoint, f"Rotated the signing secret. {note}".strip())
+        return self.secret_page(request, endpoint, secret, rotated=True)
