@@ -7,8 +7,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services
+from accounts.actors import Actor
 from accounts.models import BackendStatus as S
 from accounts.models import StatusReason, UnlockAttempt
+from accounts.unlocking import LOCKED_TYPE_NAME
 from subscriptions.models import Subscription
 from tests.accounts.factories import MembershipFactory
 from tests.accounts.states import account_in
@@ -21,7 +24,15 @@ pytestmark = pytest.mark.django_db
 
 def held_user(operator, customer, days_since_next_payment):
     next_payment = timezone.localdate() - timedelta(days=days_since_next_payment)
-    account = account_in(S.ADMINISTRATIVE_HOLD, operator, next_payment_date=next_payment)
+    account = account_in(S.ACTIVE, operator, next_payment_date=next_payment)
+    # R-G2b: Unlock lifts a hold entered for non-payment (the R-G1 lock), not one for abuse.
+    services.change_status(
+        account,
+        services.get_status_type(LOCKED_TYPE_NAME),
+        actor=Actor.system("R-G1"),
+        reason="Non-payment",
+    )
+    account.refresh_from_db()
     MembershipFactory(user=customer, account=account)
     return account
 
