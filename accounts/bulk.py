@@ -24,8 +24,9 @@ from .actors import Actor
 from .bulk_sql import ChangeRecord, apply_rows, change_selected
 from .errors import AccountsError, InvalidTransition
 from .models import Account, AccountStatusType, StatusChange, StatusReason
+from .models import BackendStatus as S
 from .statuses import get_reason
-from .transitions import next_state
+from .transitions import check_leaving_cancellation, next_state
 
 __all__ = ["ChangeRecord", "Move", "apply_rows", "change_selected", "change_statuses"]
 
@@ -109,12 +110,17 @@ def _accept(moves, actor: Actor, reason, refused, now: datetime) -> list[Accepte
     """Check each (from, to, rule) group once against the table and R-E3."""
     groups: dict[tuple, list[Move]] = defaultdict(list)
     for move in moves:
-        groups[(move.account.status_type_id, move.to_type.pk, move.rule_id)].append(move)
+        key = (move.account.status_type_id, move.to_type.pk, move.rule_id, _unpaid_exit(move))
+        groups[key].append(move)
     accepted = []
-    for (_from, _to, rule_id), group in groups.items():
+    for (_from, _to, rule_id, unpaid_exit), group in groups.items():
         current, target = group[0].account.status_type, group[0].to_type
         try:
             next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
+            check_leaving_cancellation(
+                current.backend_status, target.backend_status, non_payment=unpaid_exit,
+                rule_id=rule_id,
+            )  # fmt: skip
             reason_obj = get_reason(reason, target.backend_status)
         except AccountsError as exc:
             if refused is None:
@@ -125,6 +131,17 @@ def _accept(moves, actor: Actor, reason, refused, now: datetime) -> list[Accepte
             Accepted(move, current, reason_obj, rule_id, move.effective_at or now) for move in group
         )
     return accepted
+
+
+def _unpaid_exit(move: Move) -> bool:
+    """A move out of a cancellation entered for non-payment (issue 15 #6: Enable's only)."""
+    if (move.account.status_type.backend_status, move.to_type.backend_status) != (
+        S.CANCELLED,
+        S.ACTIVE,
+    ):
+        return False
+    reason_id = getattr(move.account, "status_reason_id", None)
+    return StatusReason.objects.filter(pk=reason_id, is_financial=True).exists()
 
 
 def _write_sql(accepted: list[Accepted], actor: Actor, now: datetime) -> list[ChangeRecord]:

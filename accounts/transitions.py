@@ -60,6 +60,22 @@ CREDIT_HOLD_IS_MONEY = (
 )
 
 
+ENABLE_RULE = "R-D3"
+MSG_ENABLE_CHARGES_THE_FEE = (
+    "Cannot change the status from Cancelled to Active here: the account was cancelled for "
+    "non-payment, and only Enable returns it to Active, charging the reactivation fee (R-D3) "
+    "after a preview. Use Enable in the account's gear menu."
+)
+
+
+def check_leaving_cancellation(current: str, target: str, *, non_payment: bool, rule_id: str):
+    """Issue 15 #6: every path out of a non-payment cancellation (Change status, a scheduled
+    change when due, a bulk change) is Enable's, which charges R-D3's fee; the rest are refused
+    with a pointer to it. Enable applies rule R-D3."""
+    if current == S.CANCELLED and target == S.ACTIVE and non_payment and rule_id != ENABLE_RULE:
+        raise InvalidTransition(MSG_ENABLE_CHARGES_THE_FEE)
+
+
 def label(status: str) -> str:
     return str(S(status).label)
 

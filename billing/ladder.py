@@ -4,7 +4,7 @@ one insert each for history, outbox rows, dunning events), fees and notices once
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import partial
 
@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from accounts import bulk, sqlbulk
 from accounts import services as account_services
-from accounts.actors import Actor
+from accounts.actors import Actor, as_actor
 from accounts.errors import InvalidTransition
 from accounts.models import Account, BackendStatus
+from accounts.transitions import ENABLE_RULE
 
 from . import notices, open_items, posting
 from .decisions import Policies, reactivation_fee
@@ -305,7 +306,7 @@ def enable_account(
         change = account_services.change_status(
             locked,
             account_services.default_status_type(BackendStatus.ACTIVE),
-            actor=actor,
+            actor=replace(as_actor(actor), rule_id=ENABLE_RULE),  # the one way out (issue 15 #6)
             reason=reason,
             note=f"reactivation fee {fee}" if fee else "",
         )
