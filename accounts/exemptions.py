@@ -3,6 +3,7 @@ deadline an unlock gives (R-G3)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,18 @@ from .models import Account, AccountAudit
 MSG_EXEMPTION_BY_OPERATOR = _("Only an operator may exempt an account from dunning (R-X2).")
 MSG_EXEMPT_UNTIL_PAST = _("“Exempt until” must be a date after today ({today}), not {until}.")
 MSG_EXEMPT_UNTIL_NOT_DATE = _("“Exempt until” must be a date.")
+
+
+ExemptionListener = Callable[[Account, Actor, date], None]
+_exemption_listeners: list[ExemptionListener] = []
+
+
+def on_exemption_change(listener: ExemptionListener) -> ExemptionListener:
+    """Register `listener(account, actor, today)`, called in the exemption's transaction after it
+    is saved, on the locked row: billing releases a hold its ladder put (R-X2)."""
+    if listener not in _exemption_listeners:
+        _exemption_listeners.append(listener)
+    return listener
 
 
 def _shown(value: Any) -> str:
@@ -74,6 +87,8 @@ def set_dunning_exemption(
             setattr(locked, field, value)
             setattr(account, field, value)
         locked.save(update_fields=list(changed))
+        for listener in list(_exemption_listeners):
+            listener(locked, actor, today)
     return rows
 
 

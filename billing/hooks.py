@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts import sqlbulk
+from accounts.actors import Actor
 from accounts.models import BackendStatus
 
 from . import services
@@ -52,6 +53,43 @@ def _unlocked_to_credit_hold(change) -> bool:
     return (
         change.from_backend_status == BackendStatus.ADMINISTRATIVE_HOLD
         and change.to_backend_status == BackendStatus.CREDIT_HOLD
+    )
+
+
+RELEASED_BY_EXEMPTION = "Reactivated by operator"
+STEP_HOLDS = (
+    BackendStatus.CREDIT_HOLD,
+    BackendStatus.SUSPENDED,
+    BackendStatus.ADMINISTRATIVE_HOLD,  # the R-G1 lock
+)
+
+
+def release_exempted(account, actor, today) -> None:
+    """R-X2: exempting an account releases at once a hold a ladder step put, the R-G1 lock
+    included; an R-CH1 money hold stays (it is the balance, not the ladder). Runs on the row
+    set_dunning_exemption has locked."""
+    if not account.is_dunning_exempt(today):
+        return
+    state = DunningState.objects.filter(account=account, step__isnull=False).first()
+    held_by_step = state is not None and account.status_type_id == state.step.status_type_id
+    if not held_by_step or account.status_type.backend_status not in STEP_HOLDS:
+        return
+    state.step, state.anchor_due_date, state.restart_on = None, None, today
+    state.save(update_fields=["step", "anchor_due_date", "restart_on", "updated_at"])
+    backend = account.status_type.backend_status
+    if backend == BackendStatus.CREDIT_HOLD and should_hold(services.credit_facts(account)):
+        return  # R-CH1: the money hold stays
+    # A lock is lifted by the operator who exempts (R-CH2 may leave a money hold); the other
+    # holds go back to Active the way automation releases them.
+    who = actor if backend == BackendStatus.ADMINISTRATIVE_HOLD else Actor.system(
+        "R-X2", on_behalf_of=actor.user
+    )  # fmt: skip
+    account_services.change_status(
+        account,
+        account_services.default_status_type(BackendStatus.ACTIVE),
+        actor=who,
+        reason=RELEASED_BY_EXEMPTION,
+        note="R-X2: exempt from dunning, the ladder step's hold is released",
     )
 
 
