@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.admin_gear import GearMenuMixin
 from accounts.api import keys
 from accounts.models import BackendStatus as S
-from accounts.models import ServiceApiKey, StatusChange
+from accounts.models import ServiceApiKey, StatusChange, WebhookEndpoint
 from billing.models import LedgerEntry
 from tests.accounts.factories import UserFactory
 from tests.admin.conftest import staff_in
@@ -39,6 +39,7 @@ MAY = {
     "billing.set_financial_blocking_threshold": {"billing manager", "administrator"},
     "billing.bill_account": {"billing manager", "administrator"},
     "subscriptions.approve_subscription": {"billing manager", "administrator"},
+    "accounts.change_webhookendpoint": {"administrator"},  # Rotate secret (issue 15 item 11)
 }
 
 
@@ -56,7 +57,7 @@ GEAR_VIEWS = gear_views()
 
 
 def test_the_table_below_covers_every_gear_view_the_admin_serves():
-    assert len(GEAR_VIEWS) == 13
+    assert len(GEAR_VIEWS) == 14
     assert {permission for _m, _s, permission in GEAR_VIEWS} <= set(MAY)
 
 
@@ -79,6 +80,9 @@ def objects(operator):
         "accounts.account": account,
         "auth.user": UserFactory(username="looked-up"),
         "subscriptions.subscription": sub,
+        "accounts.webhookendpoint": WebhookEndpoint.objects.create(
+            name="Fax", url="https://fax.example.com/hook"
+        ),
     }
 
 
