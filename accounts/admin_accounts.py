@@ -39,6 +39,9 @@ CHANGE_FORM_FIELDS = (
 # R-B2: audited when the change form changes them (threshold and policy also via billing).
 AUDITED_FIELDS = ("number", "allowed_negative_days", "next_payment_date", "dunning_policy")
 MSG_CHANGE_FORM_NOTE = _("Changed in the account's change form.")
+MSG_DEFAULT_HELP = _(
+    "The default policy's value. Left as shown, the account takes its policy's value (R-B2)."
+)
 
 
 class AccountAddForm(forms.ModelForm):
@@ -53,6 +56,7 @@ class AccountAddForm(forms.ModelForm):
             "financial_blocking_threshold",
             "allowed_negative_days",
             "next_payment_date",
+            "dunning_policy",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -67,6 +71,7 @@ class AccountAddForm(forms.ModelForm):
         for field, value in lifecycle.account_defaults({}).items():
             if field in self.fields:
                 self.fields[field].initial = value
+                self.fields[field].help_text = MSG_DEFAULT_HELP
 
     def clean_currency(self):
         currency = normalized_currency(self.cleaned_data.get("currency"))
@@ -171,14 +176,7 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
     inlines = [MembershipInline, StatusChangeInline]
     actions = ["exempt_from_dunning", "end_dunning_exemption"]
 
-    add_fields = [
-        "name",
-        "status_type",
-        "currency",
-        "financial_blocking_threshold",
-        "allowed_negative_days",
-        "next_payment_date",
-    ]
+    add_fields = AccountAddForm.Meta.fields
 
     # The account's frames (accounts/admin_frames.py), filled by every app's admin.py.
     overview_sections = overview_sections

@@ -152,3 +152,27 @@ def test_r_b2_a_change_form_save_that_changes_nothing_writes_no_audit_row(client
 
     assert client.post(url, data).status_code == 302
     assert not AccountAudit.objects.filter(account=account).exists()
+
+
+def test_r_b2_an_account_added_under_a_named_policy_takes_that_policys_values(
+    standard, client, operator
+):
+    prepaid = DunningPolicy.objects.get(name=PREPAID_LOCK)
+    prepaid.default_threshold = Decimal("-20")
+    prepaid.default_allowed_negative_days = 3
+    prepaid.save()
+    client.force_login(operator)
+    data = {
+        "name": "Tango",
+        "status_type": services.default_status_type("active").pk,
+        "currency": "USD",
+        "financial_blocking_threshold": "-100.00",  # as shown: the default policy's
+        "allowed_negative_days": "7",
+        "dunning_policy": prepaid.pk,
+    }
+
+    assert client.post(reverse("admin:accounts_account_add"), data).status_code == 302
+
+    account = Account.objects.get(name="Tango")
+    assert (account.financial_blocking_threshold, account.allowed_negative_days) == (-20, 3)
+    assert account.dunning_policy == prepaid
