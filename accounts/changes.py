@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import bulk
+from . import arguments, bulk
 from .actors import as_actor
 from .errors import InvalidTransition
 from .models import Account, AccountStatusType, ActorKind, StatusChange, StatusReason
@@ -35,6 +35,8 @@ def change_status(
 ) -> StatusChange | None:
     """Move an account to another status type; returns the history row, or None if already there."""
     actor = as_actor(actor)
+    arguments.moment(effective_at, "The effective time", error=InvalidTransition)  # issue 15
+    arguments.text(note, "The note", error=InvalidTransition)
     now = timezone.now()
     # Sweeps pass their explicit `now` (R-X7 time travel); people schedule future changes (R-E4).
     if (

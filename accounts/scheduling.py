@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import sqlbulk
+from . import arguments, sqlbulk
 from .actors import Actor, as_actor
 from .bulk import Move, change_statuses
 from .changes import change_status
@@ -61,6 +61,8 @@ def schedule_status_change(
 ) -> ScheduledStatusChange:
     """Schedule a status change for a date (R-E4); type and reason are checked now."""
     actor = as_actor(actor)
+    arguments.text(note, "The note", error=InvalidSchedule)  # issue 15
+    today = arguments.day(today, "Today", error=InvalidSchedule)
     target, reason_obj = check_schedule(status_type, reason, effective_on, actor, today)
     # Whether the lifecycle allows it is checked when it runs: the status may change until then.
     return ScheduledStatusChange.objects.create(

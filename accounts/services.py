@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle
+from . import arguments, lifecycle
 from .actors import as_actor
 from .bulk import history_row, record_history
 from .changes import MSG_FUTURE_CHANGE, change_status
@@ -77,6 +77,7 @@ ACCOUNT_FIELDS = {
     "next_payment_date",
     "dunning_policy",
 }
+NAME_LENGTH = Account._meta.get_field("name").max_length
 MSG_UNKNOWN_CURRENCY = _("The currency must be a three-letter code such as USD (ISO 4217).")
 MSG_POLICY_NOT_A_POLICY = _("The credit and dunning policy must be a policy, not {value!r}.")
 
@@ -85,18 +86,28 @@ def _clean_account_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - ACCOUNT_FIELDS
     if unknown:
         raise InvalidAccountData(f"Unknown account field(s): {', '.join(sorted(unknown))}.")
+    if fields.get("number"):  # issue 15: checked against its column, never cut
+        arguments.text(fields["number"], "The account number", limit=20, error=InvalidAccountData)
+    if "next_payment_date" in fields:
+        arguments.day(
+            fields["next_payment_date"], "The next payment date", error=InvalidAccountData
+        )
     if "financial_blocking_threshold" in fields:
         try:
             threshold = Decimal(str(fields["financial_blocking_threshold"]))
         except InvalidOperation:
             raise InvalidAccountData("The financial blocking threshold must be a number.") from None
-        if not threshold.is_finite() or threshold != threshold.quantize(Decimal("0.01")):
+        if not threshold.is_finite() or abs(threshold) >= 10**12:  # DecimalField(14, 2)
+            raise InvalidAccountData("The financial blocking threshold is out of range.")
+        if threshold != threshold.quantize(Decimal("0.01")):
             raise InvalidAccountData(
                 "The financial blocking threshold must have at most 2 decimals."
             )
         fields["financial_blocking_threshold"] = threshold
     days = fields.get("allowed_negative_days")
-    if days is not None and (not isinstance(days, int) or days < 0):
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 0 <= days < 2**31
+    ):
         raise InvalidAccountData(
             "The allowed negative-balance period must be a whole number of days."
         )
@@ -122,6 +133,7 @@ def create_account(
 ) -> Account:
     """Create an account, Active unless a Prospect type is given, with its first history row."""
     actor = as_actor(actor)
+    arguments.text(name, "The name", limit=NAME_LENGTH, error=InvalidAccountData)  # issue 15
     if not name or not str(name).strip():
         raise InvalidAccountData("An account needs a name.")
     status_type = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from . import arguments
 from .errors import ReasonNotAllowed, UnknownStatusType
 from .models import AccountStatusType, StatusReason
 from .transitions import label
@@ -21,6 +22,7 @@ def get_status_type(status_type: AccountStatusType | str | int) -> AccountStatus
     """Resolve a type given as an object, a name or an id; unknown → UnknownStatusType."""
     if isinstance(status_type, AccountStatusType):
         return status_type
+    arguments.lookup(status_type, "The status type", error=UnknownStatusType)
     lookup = {"pk": status_type} if isinstance(status_type, int) else {"name": status_type}
     try:
         return AccountStatusType.objects.get(**lookup)
@@ -39,6 +41,7 @@ def default_status_type(backend_status: str) -> AccountStatusType:
 def get_reason(reason: StatusReason | str, backend_status: str) -> StatusReason:
     """Resolve a reason and check it may be used for `backend_status` (R-E3)."""
     if not isinstance(reason, StatusReason):
+        arguments.lookup(reason, "The reason", error=ReasonNotAllowed)
         try:
             reason = StatusReason.objects.get(name=reason)
         except StatusReason.DoesNotExist:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import jobs, notices
+from . import arguments, jobs, notices
 from .actors import Actor, as_actor
 from .changes import change_status
 from .errors import (
@@ -246,7 +246,7 @@ def unlock_user_account(user: Any, *, actor: Any, today: date | None = None) -> 
     actor = as_actor(actor)
     if not actor.is_operator:
         raise UnlockRefused(MSG_UNLOCK_BY_OPERATOR)
-    today = today or timezone.localdate()
+    today = arguments.day(today, "Today", error=UnlockRefused) or timezone.localdate()
     held = Account.objects.filter(
         memberships__user=user, status_type__backend_status=S.ADMINISTRATIVE_HOLD
     ).order_by("pk")

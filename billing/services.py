@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import arguments
 from accounts import services as account_services
 from accounts.actors import Actor, as_actor
 from accounts.models import Account, StatusChange
@@ -24,9 +25,10 @@ from accounts.retry import retry_on_conflict
 from . import decisions, posting
 from .amounts import CENT, parse_amount
 from .credit import CreditFacts, credit_facts_of, should_hold
-from .errors import AlreadyReversed, CurrencyMismatch, InvalidAmount, InvalidDate
+from .errors import AlreadyReversed, BillingError, CurrencyMismatch, InvalidAmount, InvalidDate
 from .models import DunningPolicy, DunningState, EntryKind, Invoice, LedgerEntry
 
+DESCRIPTION_LENGTH = LedgerEntry._meta.get_field("description").max_length  # and Invoice's
 MSG_CURRENCY = _("The account is billed in {account}; {given} cannot be posted to it.")
 MSG_IDEMPOTENCY_KEY = _("A payment needs an idempotency key so that a retry records it once.")
 MSG_ALREADY_REVERSED = _("This entry was already reversed.")
@@ -78,6 +80,9 @@ def _post(
     """Write one ledger entry and everything that follows from it, atomically, at `now` (R-B4)."""
     actor = as_actor(actor)
     value = parse_amount(amount, positive=not signed) * sign
+    arguments.text(description, "The description", limit=DESCRIPTION_LENGTH, error=BillingError)
+    if currency is not None:  # issue 15: text, or refused with a message
+        arguments.text(currency, "The currency", error=CurrencyMismatch)
     key = posting.checked_key(idempotency_key)
     now = posting.effective_time(now)
     with transaction.atomic():
@@ -260,6 +265,7 @@ def issue_invoice(
     """Issue an invoice and post its charge to the ledger; due date defaults to billing date.
     It takes effect at `now`, else on its billing date (R-B4: posting.time_of_day)."""
     value = parse_amount(amount)
+    arguments.text(description, "The description", limit=DESCRIPTION_LENGTH, error=BillingError)
     due_date = due_date or billing_date
     if not all(
         isinstance(d, date) and not isinstance(d, datetime) for d in (billing_date, due_date)

@@ -11,14 +11,14 @@ from datetime import date
 
 from django.utils import timezone
 
-from accounts import events, sqlbulk
+from accounts import arguments, events, sqlbulk
 from accounts.actors import Actor
 from accounts.models import Account
 from accounts.transitions import label as account_label
 from billing import services as billing
 from billing.errors import UnknownAccount
 
-from .errors import ActionRefused, TopUpRequired
+from .errors import ActionRefused, SubscriptionsError, TopUpRequired
 from .models import Subscription, SubscriptionChange
 from .policy import refusal
 from .proration import CHARGE, REFUND, ZERO, PlannedEntry, Terms, new_period
@@ -31,7 +31,8 @@ KEEPS_HOLD_MEMORY = frozenset({Action.HOLD_STOP, Action.HOLD_FOR_APPROVAL, Actio
 
 
 def today_or(today: date | None) -> date:
-    return today or timezone.localdate()
+    """`today` as given (a date, not a date-time: issue 15), or the local date."""
+    return arguments.day(today, "Today", error=SubscriptionsError) or timezone.localdate()
 
 
 def lock_account(account: Account | int) -> Account:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts import arguments
 from accounts import services as account_services
 from accounts.actors import as_actor
 from accounts.models import Account
@@ -30,6 +31,7 @@ MSG_PLAN_CURRENCY = _(
 
 def get_plan(plan: Plan | int | str) -> Plan:
     """Resolve a plan given as an object, an id or a name; unknown → UnknownPlan."""
+    arguments.lookup(plan, "The plan", error=UnknownPlan)  # issue 15
     if isinstance(plan, Plan):
         found = Plan.objects.filter(pk=plan.pk).first() if plan.pk else None
     elif isinstance(plan, int) and not isinstance(plan, bool):
@@ -69,6 +71,8 @@ def order(
 ) -> Subscription:
     """Order a plan for an account; a prepaid commercial order is charged its first period."""
     actor, today, plan = as_actor(actor), core.today_or(today), get_plan(plan)
+    arguments.flag(trial, "Trial", error=OrderRefused)  # issue 15
+    arguments.flag(auto_renew, "Automatic renewal", error=OrderRefused)
     _refuse_unorderable(plan, trial=trial)
     with transaction.atomic():
         locked = core.lock_account(account)
