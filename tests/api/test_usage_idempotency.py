@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -113,11 +114,11 @@ def test_two_concurrent_posts_with_one_key_record_once_and_only_one_says_new(
 
 def _wait_until_both_wait_for_the_lock(timeout: float = 10.0) -> None:
     """Poll pg_stat_activity until two other sessions wait on a lock (both are past the checks)."""
-    import time
-
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            # Inside a transaction the activity view is a snapshot taken once: drop it each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE wait_event_type = 'Lock' AND datname = current_database()"
