@@ -89,6 +89,8 @@ def _post(
         locked = posting.lock_for_posting(account)
         if key and (existing := posting.earlier_posting(locked, key, value, kind)):
             return existing  # the same key twice records one entry
+        if reverses is not None and LedgerEntry.objects.filter(reverses=reverses).exists():
+            raise AlreadyReversed(MSG_ALREADY_REVERSED)  # decided under the lock
         if currency and str(currency).upper() != locked.currency:
             raise CurrencyMismatch(MSG_CURRENCY.format(account=locked.currency, given=currency))
         entry = posting.write_entry(

@@ -148,3 +148,29 @@ def test_issue_15_nothing_is_posted_to_a_deleted_account(operator, post):
     assert balance(account) == before
     assert not Invoice.objects.filter(account=account).exists()
     assert not OpenItem.objects.filter(account=account, entry__amount=D("-5.00")).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_r_b3_two_concurrent_reversals_of_one_payment_reverse_it_once(operator, on_postgres):
+    account = AccountFactory(actor=operator)
+    paid = services.record_payment(account, "5.00", idempotency_key="rev", actor=operator)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def reverse():
+        try:
+            barrier.wait(10)
+            services.reverse_entry(paid, actor=operator)
+            outcomes.append("reversed")
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reverse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["AlreadyReversed"] * 3 + ["reversed"]
+    assert balance(account) == D("0.00")
