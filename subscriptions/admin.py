@@ -89,6 +89,7 @@ class SubscriptionAdmin(LargeListAdmin, GearMenuMixin, admin.ModelAdmin):
         "period_end",
         "period_paid",
         "next_billing_date",
+        "billing_anchor",  # R-S1: moved only by the services (order, restart, plan change)
         "cancel_on",
         "cancel_option",
         "created_at",

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.actors import Actor
 from billing.models import Invoice, RecurringCharge
@@ -184,3 +185,12 @@ def test_r_s1_a_plan_change_starts_a_new_billing_day(operator):
     services.run_subscription_charges(D(2026, 3, 10))
     sub = Subscription.objects.get(pk=sub.pk)
     assert (sub.period_start, sub.period_end) == (D(2026, 3, 10), D(2026, 4, 10))
+
+
+def test_r_s1_the_admin_shows_the_first_billing_day_read_only(client, operator):
+    _account, sub = _order(operator, D(2026, 1, 31), 1, "prepaid")
+    client.force_login(operator)
+    page = client.get(reverse("admin:subscriptions_subscription_change", args=[sub.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "First billing day" in html
+    assert 'name="billing_anchor"' not in html
