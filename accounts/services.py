@@ -78,6 +78,7 @@ ACCOUNT_FIELDS = {
     "dunning_policy",
 }
 NAME_LENGTH = Account._meta.get_field("name").max_length
+MSG_NUMBER_TAKEN = _("The account number {number} is already used by another account.")
 MSG_UNKNOWN_CURRENCY = _("The currency must be a three-letter code such as USD (ISO 4217).")
 MSG_POLICY_NOT_A_POLICY = _("The credit and dunning policy must be a policy, not {value!r}.")
 
@@ -150,8 +151,9 @@ def create_account(
     fields.update(lifecycle.account_defaults(fields))
     reason = get_reason(NEW_ACCOUNT_REASON, status_type.backend_status)
     now = timezone.now()
+    given = fields.pop("number", None)
     for _attempt in range(5):
-        number = fields.pop("number", None) or _new_account_number()
+        number = given or _new_account_number()
         try:
             with transaction.atomic():
                 account = Account.objects.create(
@@ -164,7 +166,9 @@ def create_account(
                 )
             break
         except IntegrityError:
-            if "number" in fields:
+            if given and Account.objects.filter(number=given).exists():  # never another one
+                raise InvalidAccountData(MSG_NUMBER_TAKEN.format(number=given)) from None
+            if given:
                 raise
             continue
     else:  # pragma: no cover - five random collisions in a 9e9 space

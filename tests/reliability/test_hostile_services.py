@@ -26,6 +26,7 @@ from accounts.models import (
     StatusChange,
     UnlockAttempt,
 )
+from accounts.services import MSG_NUMBER_TAKEN
 from billing import ladder
 from billing import services as billing
 from billing.models import Invoice, LedgerEntry
@@ -265,3 +266,12 @@ def test_only_domain_errors_escape_and_a_refusal_writes_nothing(world, service, 
         except Exception as escaped:  # noqa: BLE001 - the point: nothing else may escape
             pytest.fail(f"{service}({argument}={value!r}) let {escaped!r} escape")
         transaction.set_rollback(True)
+
+
+def test_issue_15_an_account_number_already_used_is_refused_not_replaced(operator):
+    AccountFactory(actor=operator, number="ACME-7")
+    before = rows()
+    with pytest.raises(AccountsError) as refused:
+        accounts.create_account(name="Copy", number="ACME-7", actor=Actor.operator(operator))
+    assert refused.value.message == MSG_NUMBER_TAKEN.format(number="ACME-7")
+    assert rows() == before
