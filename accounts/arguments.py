@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .errors import AccountsError
@@ -23,7 +24,9 @@ MSG_FLAG = _("{label} must be true or false, not {value!r:.40}.")
 
 
 def text(value: Any, label: str, *, limit: int | None = None, error=AccountsError) -> str:
-    """Text for a column of `limit` characters."""
+    """Text for a column of `limit` characters (a lazy translation counts as text)."""
+    if isinstance(value, Promise):
+        value = str(value)
     if not isinstance(value, str):
         raise error(MSG_TEXT.format(label=label))
     if NUL in value:
