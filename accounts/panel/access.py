@@ -78,13 +78,14 @@ MSG_CREDIT_HOLD = _(
     "This company is on credit hold: only financial operations are available. "
     "Top up your balance with {amount} {currency} to lift the hold."
 )
+# R-CH8. Customers read no rule ids (issue 18).
 MSG_MANAGE_ON_HOLD = _(
     "While the company is on credit hold, subscriptions cannot be renewed, stopped, cancelled "
-    "or moved to another plan from the control panel (R-CH8). Top up your balance with "
+    "or moved to another plan from the control panel. Top up your balance with "
     "{amount} {currency} to lift the hold."
 )
 MSG_TRIAL_ON_HOLD = _(
-    "Trial subscriptions cannot be ordered while the company is on credit hold (R-CH8). "
+    "Trial subscriptions cannot be ordered while the company is on credit hold. "
     "Top up your balance with {amount} {currency} to lift the hold."
 )
 MSG_NOT_AVAILABLE = _("This page is not available for this company in its current status.")
