@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils import timezone
 
-from .models import Account, AccountStatusType, BackendStatus
+from .models import Account, AccountStatusType, BackendStatus, StatusChange
 
 # One GROUP BY over the accounts (an index-only scan: ~0.1 s at a million accounts), kept this
 # long so that the admin index does not count every account on every page load.
@@ -33,31 +35,56 @@ def statistics_max_age() -> int:
     return int(getattr(settings, "ACCOUNT_STATISTICS_MAX_AGE", DEFAULT_STATISTICS_MAX_AGE))
 
 
-def accounts_per_type() -> dict[int, int]:
-    """{status type id: accounts}, one GROUP BY query, cached for statistics_max_age()."""
+def statistics_stamp() -> tuple[int, int]:
+    """What changes whenever a count can: the newest account and the newest status change.
+
+    Every status change writes its StatusChange row in its transaction (set-based sweeps too),
+    so two primary-key lookups tell whether the cached counts still hold (issue 18: "Credit hold
+    1" opened a list of 0). A change committed out of id order is caught by the cache's age."""
+    newest_account = Account.objects.order_by("-pk").values_list("pk", flat=True).first()
+    newest_change = StatusChange.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (newest_account or 0, newest_change or 0)
+
+
+def counted_accounts_per_type() -> tuple[dict[int, int], datetime]:
+    """({status type id: accounts}, when they were counted): one GROUP BY query, cached until an
+    account or a status change is added, and for statistics_max_age() at most."""
     max_age = statistics_max_age()
-    counts = cache.get(STATISTICS_CACHE_KEY) if max_age else None
-    if counts is None:
-        counts = dict(
-            Account.objects.order_by()
-            .values_list("status_type_id")
-            .annotate(accounts=Count("id"))
-            .values_list("status_type_id", "accounts")
-        )
-        if max_age:
-            cache.set(STATISTICS_CACHE_KEY, counts, max_age)
-    return counts
+    stamp = statistics_stamp() if max_age else None
+    cached = cache.get(STATISTICS_CACHE_KEY) if max_age else None
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    counted_at = timezone.now()
+    counts = dict(
+        Account.objects.order_by()
+        .values_list("status_type_id")
+        .annotate(accounts=Count("id"))
+        .values_list("status_type_id", "accounts")
+    )
+    if max_age:
+        cache.set(STATISTICS_CACHE_KEY, (stamp, counts, counted_at), max_age)
+    return counts, counted_at
+
+
+def accounts_per_type() -> dict[int, int]:
+    """{status type id: accounts}, as Account Statistics shows them."""
+    return counted_accounts_per_type()[0]
 
 
 def account_statistics() -> list[StatisticsRow]:
     """R-E2: accounts per status type flagged "Show in Account Statistics"; types with the same
     back-end status are added together, in the order of the back-end statuses."""
-    counts = accounts_per_type()
+    return counted_account_statistics()[0]
+
+
+def counted_account_statistics() -> tuple[list[StatisticsRow], datetime]:
+    """account_statistics() and the moment its counts were taken."""
+    counts, counted_at = counted_accounts_per_type()
     types = AccountStatusType.objects.filter(show_in_statistics=True).order_by("name")
     grouped: dict[str, list[AccountStatusType]] = {}
     for status_type in types:
         grouped.setdefault(status_type.backend_status, []).append(status_type)
-    return [
+    rows = [
         StatisticsRow(
             backend_status=backend,
             backend_label=str(BackendStatus(backend).label),
@@ -69,3 +96,4 @@ def account_statistics() -> list[StatisticsRow]:
         for backend in BackendStatus.values
         if backend in grouped
     ]
+    return rows, counted_at

@@ -4,23 +4,28 @@ manual-approval queue (R-CH7b) is subscriptions' (subscriptions/templatetags/app
 from django import template
 from django.urls import reverse
 
-from accounts.selectors import account_statistics as statistics_rows
+from accounts.selectors import counted_account_statistics
 from accounts.selectors import statistics_max_age as max_age
 
 register = template.Library()
 
 
 @register.simple_tag
-def account_statistics() -> list[dict]:
-    """The rows with a link to the accounts they count."""
+def account_statistics() -> dict:
+    """The rows with a link to the accounts they count, and when they were counted."""
     changelist = reverse("admin:accounts_account_changelist")
-    return [
-        {
-            "row": row,
-            "url": f"{changelist}?status_type__id__in={','.join(str(pk) for pk in row.type_ids)}",
-        }
-        for row in statistics_rows()
-    ]
+    rows, counted_at = counted_account_statistics()
+    return {
+        "rows": [
+            {
+                "row": row,
+                "url": f"{changelist}?status_type__id__in="
+                f"{','.join(str(pk) for pk in row.type_ids)}",
+            }
+            for row in rows
+        ],
+        "counted_at": counted_at,
+    }
 
 
 @register.simple_tag

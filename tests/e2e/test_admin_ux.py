@@ -209,3 +209,47 @@ def test_on_the_demo_data_the_actions_column_is_whole_with_the_sidebar_open(
     for summary in summaries.all():
         box = summary.bounding_box()
         assert box["x"] + box["width"] <= width
+
+
+def test_r_e2_a_statistics_count_and_its_drill_down_agree_right_after_a_status_change(
+    page, live_server, settings
+):
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from accounts import services
+    from accounts.models import Account
+    from accounts.selectors import STATISTICS_CACHE_KEY
+
+    settings.ACCOUNT_STATISTICS_MAX_AGE = 60  # as in production: cached between changes
+    cache.delete(STATISTICS_CACHE_KEY)
+    call_command("seed_demo", password="e2e-demo-pass")
+    log_in(page, live_server, "operator", "e2e-demo-pass")
+
+    def shown(status):
+        row = page.locator(f"#account-statistics-module tr[data-backend-status={status}]")
+        return row.locator(".statistics-count")
+
+    held_before, suspended_before = (
+        int(shown(S.CREDIT_HOLD).inner_text()),
+        int(shown(S.SUSPENDED).inner_text()),
+    )
+    expect(page.locator("#statistics-age")).to_contain_text("As of ")
+    held = Account.objects.filter(status_type__backend_status=S.CREDIT_HOLD).first()
+    services.change_status(
+        held,
+        services.default_status_type(S.SUSPENDED),
+        actor=get_user_model().objects.get(username="operator"),
+        reason="Abuse",
+    )
+    page.reload()  # within the minute the counts used to be kept
+    assert int(shown(S.CREDIT_HOLD).inner_text()) == held_before - 1
+    suspended = shown(S.SUSPENDED)
+    assert int(suspended.inner_text()) == suspended_before + 1
+    suspended.click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(suspended_before + 1)
+    page.goto(live_server.url + reverse("admin:index"))
+    shown(S.CREDIT_HOLD).click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(held_before - 1)
+    cache.delete(STATISTICS_CACHE_KEY)
