@@ -127,10 +127,25 @@ def account_overview(
     return AccountOverview(account=account, parts=parts)
 
 
+# The overview's sections the admin's "History" page shows (issue 18: it said "no change
+# history" after many status changes): status changes, ledger entries and audit rows, each
+# newest first and bounded like on the overview, above the stock log of admin form edits.
+HISTORY_SECTIONS = ("history", "ledger", "audit")
+
+
 class AccountOverviewMixin:
-    """Adds `<id>/overview/` to the AccountAdmin (view permission), built from `overview_sections`."""
+    """Adds `<id>/overview/` to the AccountAdmin (view permission), built from `overview_sections`,
+    and puts the account's domain history on its "History" page."""
 
     overview_sections: OverviewSections
+
+    def history_view(self, request, object_id, extra_context=None):
+        account = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if account is not None and self.has_view_permission(request, account):
+            sections = [s for s in self.overview_sections if s.key in HISTORY_SECTIONS]
+            extra["domain_history"] = account_overview(account, sections)
+        return super().history_view(request, object_id, extra_context=extra)
 
     def get_urls(self):
         overview = path(
