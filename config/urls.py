@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 admin.site.site_header = "Account lifecycle back office"
 admin.site.site_title = "Lifecycle back office"
 admin.site.index_title = "Operations"
+admin.site.site_url = "/panel/"  # "View site": the customers' control panel (issue 18)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

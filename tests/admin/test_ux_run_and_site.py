@@ -25,3 +25,11 @@ def test_make_run_prints_the_operator_and_the_customer_login_after_the_workers_b
     assert "http://127.0.0.1:8000/admin/  user: operator  password: pw-123" in out
     assert "http://127.0.0.1:8000/panel/  user: alice  password: pw-123" in out
     assert "/panel/" in (ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n")[0]
+
+
+def test_view_site_in_the_admin_goes_to_the_control_panel(admin_client):
+    from django.urls import reverse
+
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert '<a href="/panel/">View site</a>' in page
+    assert reverse("panel:home") == "/panel/"
