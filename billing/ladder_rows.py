@@ -1,7 +1,7 @@
 """The dunning sweep's batch on PostgreSQL without a model instance per account (issue 8).
 
 One statement locks the batch (SKIP LOCKED) and reads, per account, what the ladder needs: its
-status, money, exemption, ladder state and the due date of its earliest unpaid invoice. The pure
+status, money, exemption, ladder state and the due date of its earliest open item (R-B3). The pure
 ladder (billing/dunning.py, through ladder.plan_for) decides each account exactly as it does on the
 model path, and the same ladder.move_plans, save_states and record_steps write (statuses through
 accounts.bulk.change_statuses, which takes these rows as they are). A policy with a fee on a
@@ -35,8 +35,8 @@ GATHER = """
 SELECT a.id, a.status_type_id, a.status_changed_at, a.dunning_policy_id, a.balance,
        a.financial_blocking_threshold, a.negative_since, a.dunning_exempt,
        a.dunning_exempt_until, a.renewal_deadline, ds.step_id, ds.restart_on,
-       (SELECT min(i.due_date) FROM billing_invoice i
-         WHERE i.account_id = a.id AND i.paid_at IS NULL) AS anchor
+       (SELECT min(o.due_date) FROM billing_openitem o
+         WHERE o.account_id = a.id AND o.settled_at IS NULL) AS anchor
   FROM accounts_account a
   LEFT JOIN billing_dunningstate ds ON ds.account_id = a.id
  WHERE a.id = ANY(%(ids)b::bigint[])

@@ -30,7 +30,7 @@ from accounts.models import Account, AccountStatusType, BackendStatus
 from . import decisions, ladder, ladder_rows, sql_sweeps
 from .credit import credit_facts_of
 from .locks import single_flight
-from .models import DunningPolicy, DunningState, DunningStep, Invoice
+from .models import DunningPolicy, DunningState, DunningStep, OpenItem
 
 BATCH_SIZE = 5000
 CREDIT_JOB = "billing.tasks.credit_hold_sweep"
@@ -180,10 +180,12 @@ def _credit_batch(accounts, now, policies, counts) -> None:
 
 
 def _dunning_candidates(today: date):
-    """Accounts in service, not exempt (R-X2), with an unpaid invoice due, or — on a policy that
+    """Accounts in service, not exempt (R-X2), with an open item due (R-B3), or — on a policy that
     has balance steps — money below the line."""
     unpaid_due = Exists(
-        Invoice.objects.filter(account=OuterRef("pk"), paid_at__isnull=True, due_date__lte=today)
+        OpenItem.objects.filter(
+            account=OuterRef("pk"), settled_at__isnull=True, due_date__lte=today
+        )
     )
     condition = Q(unpaid_due)
     for step_condition, money in (

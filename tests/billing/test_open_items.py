@@ -208,3 +208,18 @@ def test_r_b3_the_integrity_check_finds_items_that_disagree_with_the_ledger(acco
     found = [f for f in verify().findings if f.rule_id == "R-B3"]
     assert any("open items carry 25.00" in f.message for f in found)
     assert any("its settlements 0.00" in f.message for f in found)
+
+
+def test_r_b3_a_debt_without_an_invoice_is_dunned_from_its_own_due_date(operator):
+    """Usage is an open item too: the sweep finds it and counts from its due date (R-D1)."""
+    account = AccountFactory(actor=operator)
+    services.set_financial_blocking_threshold(account, "-500", actor=operator)
+    services.post_usage(
+        account, "20.00", description="calls", actor=operator, now=services.posting.time_of_day(DAY)
+    )
+    dunning_sweep(DAY + timedelta(days=1))
+    account.refresh_from_db()
+    assert account.status_type.name == "Active"
+    dunning_sweep(DAY + timedelta(days=2))
+    account.refresh_from_db()
+    assert account.status_type.name == "Suspended until Paid"
