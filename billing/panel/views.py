@@ -15,6 +15,7 @@ from accounts.panel.views.base import PanelView
 from billing import services as billing
 from billing.errors import BillingError
 from billing.gateway import PaymentError, get_gateway
+from billing.release import SYSTEM, release_of
 
 from . import selectors
 from .forms import TopUpForm
@@ -103,11 +104,12 @@ class PayRequiredView(PanelView):
     capability = C.PAY
 
     def get(self, request, number):
-        amount = billing.required_payment(self.account)
-        if not amount:
-            messages.info(request, MSG_NOTHING_REQUIRED)
+        release = release_of(self.account)  # R-CH4b: the amount, or who must act instead
+        if not release.amount:
+            waits_for_money = release.who_must_act in ("", SYSTEM)
+            messages.info(request, MSG_NOTHING_REQUIRED if waits_for_money else release.reason)
             return redirect("panel:pay", self.account.number)
-        return start_payment(self, amount)
+        return start_payment(self, release.amount)
 
 
 def start_payment(view: PanelView, amount):

@@ -74,7 +74,6 @@ class MoneyMachine(RuleBasedStateMachine):
         if credit_limit:
             services.set_financial_blocking_threshold(self.account, "-100", actor=self.operator)
         self.client = Client()
-        self.client.force_login(self.user)
 
     def _try(self, call, *args, **kwargs):
         with contextlib.suppress(*ERRORS):  # a domain refusal is a legitimate outcome
@@ -204,6 +203,7 @@ class MoneyMachine(RuleBasedStateMachine):
         assert Decimal(OVERVIEW.search(overview).group(1)) == required
         if account.backend_status != S.CREDIT_HOLD:
             return  # R-CH6: the banner is a credit hold's
+        self.client.force_login(self.user)  # a session signed in days ago may have expired
         page = self.client.get(reverse("panel:dashboard", args=[account.number]))
         shown = BANNER.search(page.content.decode())
         if required > 0:

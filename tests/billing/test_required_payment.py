@@ -16,7 +16,7 @@ from accounts.errors import UnlockRefused
 from accounts.models import UnlockAttempt
 from billing import services
 from billing.defaults import PREPAID_LOCK
-from billing.models import DunningPolicy, DunningState
+from billing.models import DunningPolicy, DunningState, DunningStep
 from billing.panel import credit_hold_banner
 from billing.release import CUSTOMER, OPERATOR, release_of
 from billing.selectors import why_on_hold
@@ -149,3 +149,20 @@ def test_r_g2b_defect_10_unlock_refuses_an_abuse_hold_naming_reason_setter_and_c
     release = release_of(account)
     assert (release.amount, release.who_must_act, release.rule_id) == (D("0"), OPERATOR, "R-G2b")
     assert release.reason == message  # the admin's R-X4 panel says the same
+
+
+def test_r_ch4b_a_step_that_does_not_release_on_payment_asks_for_nothing_and_says_who_acts(
+    operator, client
+):
+    DunningStep.objects.filter(rule_id="R-D1").update(releases_on_payment=False)
+    account = AccountFactory(actor=operator)
+    services.set_financial_blocking_threshold(account, "-500", actor=operator)
+    user = MembershipFactory(account=account, user=UserFactory()).user
+    services.issue_invoice(account, amount="49.90", billing_date=BILLING_DAY, actor=operator)
+    dunning_sweep(BILLING_DAY + timedelta(days=2))
+    release = release_of(account)
+    assert (release.amount, release.who_must_act) == (D("0"), OPERATOR)
+    assert "does not release on payment" in release.reason
+    client.force_login(user)
+    page = client.get(reverse("panel:pay_required", args=[account.number]), follow=True)
+    assert "does not release on payment" in page.content.decode()
