@@ -16,6 +16,7 @@ from .admin_gear import GearMenuMixin
 from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
 from .admin_paging import LargeListAdmin
+from .admin_saving import SaveChangedFieldsMixin, save_changed_fields
 from .currencies import normalized_currency
 from .errors import AccountsError
 from .exemptions import write_audit
@@ -247,7 +248,7 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
 
     def save_model(self, request, obj, form, change):
         if change:
-            save_changed_fields(obj, form, actor=request.user)
+            save_account_changes(obj, form, actor=request.user)
             return
         created = services.create_account(
             name=form.cleaned_data["name"],
@@ -259,29 +260,20 @@ class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.Mo
         obj.refresh_from_db()
 
 
-def save_changed_fields(obj: Account, form, *, actor) -> None:
+def save_account_changes(obj: Account, form, *, actor) -> None:
     """Write only the fields the operator changed, on the re-read locked row, so a payment or a
-    status change committed meanwhile stays (issue 15); audit R-B2's fields."""
-    changed = [f for f in CHANGE_FORM_FIELDS if f in form.changed_data]
-    if not changed:
-        return
+    status change committed meanwhile stays (issue 15); audit R-B2's fields in the same
+    transaction."""
     note = form.cleaned_data.get("audit_note") or str(MSG_CHANGE_FORM_NOTE)
     with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=obj.pk)
-        olds = {f: getattr(locked, f) for f in changed}
-        for field in changed:
-            setattr(locked, field, form.cleaned_data[field])
-        locked.save(update_fields=changed)
-        for field in changed:
-            if field in AUDITED_FIELDS and olds[field] != getattr(locked, field):
-                write_audit(
-                    locked, field, olds[field], getattr(locked, field), as_actor(actor), note
-                )
-    obj.refresh_from_db()
+        changes = save_changed_fields(obj, form, allowed=CHANGE_FORM_FIELDS)
+        for field, (old, new) in changes.items():
+            if field in AUDITED_FIELDS:
+                write_audit(obj, field, old, new, as_actor(actor), note)
 
 
 @admin.register(Membership)
-class MembershipAdmin(LargeListAdmin, admin.ModelAdmin):
+class MembershipAdmin(SaveChangedFieldsMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["user", "account", "role"]
     list_select_related = ["user", "account"]
     search_fields = ["user__username", "account__number", "account__name"]

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from . import services
 from . import webhook_secrets as services_webhooks
 from .admin_gear import GearAction, GearMenuMixin
+from .admin_saving import SaveChangedFieldsMixin
 from .errors import AccountsError
 from .models import AccountStatusType, BackendStatus, StatusReason, WebhookEndpoint
 from .webhook_secrets import mask_secret
@@ -59,7 +60,7 @@ class AccountStatusTypeForm(forms.ModelForm):
 
 
 @admin.register(AccountStatusType)
-class AccountStatusTypeAdmin(admin.ModelAdmin):
+class AccountStatusTypeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     form = AccountStatusTypeForm
     list_display = ["name", "backend_status", "image", "is_default", "show_in_statistics"]
     list_filter = ["backend_status", "show_in_statistics"]
@@ -129,7 +130,7 @@ class StatusReasonForm(forms.ModelForm):
 
 
 @admin.register(StatusReason)
-class StatusReasonAdmin(admin.ModelAdmin):
+class StatusReasonAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     form = StatusReasonForm
     list_display = ["name", "fits", "is_financial"]
     list_filter = ["is_financial"]
@@ -147,7 +148,7 @@ class RotateSecretForm(forms.Form):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(GearMenuMixin, admin.ModelAdmin):
+class WebhookEndpointAdmin(SaveChangedFieldsMixin, GearMenuMixin, admin.ModelAdmin):
     """Endpoints: the signing secret is shown once (created, rotated), then masked (issue 15)."""
 
     list_display = ["name", "url", "active", "event_types", "signing_secret"]

@@ -15,6 +15,7 @@ from . import services
 from .admin_forms import ReasonForm
 from .admin_gear import GearAction, GearMenuMixin
 from .admin_paging import LargeListAdmin
+from .admin_saving import SaveChangedFieldsMixin
 from .errors import AccountsError
 from .models import BackendStatus, Membership
 from .unlocking import LOCK_REASON
@@ -67,7 +68,9 @@ class GrantOnlyWhatYouHoldMixin:
         return super().has_delete_permission(request, obj)
 
 
-class PortalUserAdmin(GrantOnlyWhatYouHoldMixin, LargeListAdmin, GearMenuMixin, UserAdmin):
+class PortalUserAdmin(
+    SaveChangedFieldsMixin, GrantOnlyWhatYouHoldMixin, LargeListAdmin, GearMenuMixin, UserAdmin
+):
     list_display = ["username", "email", "accounts_and_status", "is_staff", "is_active"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -142,7 +145,7 @@ class PortalUserAdmin(GrantOnlyWhatYouHoldMixin, LargeListAdmin, GearMenuMixin, 
         )
 
 
-class PortalGroupAdmin(GrantOnlyWhatYouHoldMixin, GroupAdmin):
+class PortalGroupAdmin(SaveChangedFieldsMixin, GrantOnlyWhatYouHoldMixin, GroupAdmin):
     """Groups: an Administrator cannot give their own group more than they hold."""
 
 

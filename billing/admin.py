@@ -6,6 +6,7 @@ from django.contrib import admin
 from accounts.admin_frames import account_menu, overview_sections
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
+from accounts.admin_saving import SaveChangedFieldsMixin
 
 from . import admin_account_actions, admin_overview
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
@@ -35,7 +36,7 @@ class DunningStepInline(admin.TabularInline):
 
 
 @admin.register(DunningPolicy)
-class DunningPolicyAdmin(admin.ModelAdmin):
+class DunningPolicyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     inlines = [DunningStepInline]
     list_display = [
         "name",
@@ -85,7 +86,7 @@ class InvoiceAdmin(LargeListAdmin, ReadOnlyAdmin):
 
 
 @admin.register(RecurringCharge)
-class RecurringChargeAdmin(admin.ModelAdmin):
+class RecurringChargeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = [
         "account",
         "description",

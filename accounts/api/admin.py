@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from accounts.actors import Actor
+from accounts.admin_saving import SaveChangedFieldsMixin
 from accounts.models import ServiceApiKey
 
 from .keys import hash_key
@@ -11,7 +12,7 @@ from .keys import issue_service_api_key as issue
 
 
 @admin.register(ServiceApiKey)
-class ServiceApiKeyAdmin(admin.ModelAdmin):
+class ServiceApiKeyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "service", "prefix", "is_active", "created_at", "last_used_at"]
     list_filter = ["is_active", "service"]
     search_fields = ["name", "prefix"]

@@ -14,9 +14,11 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import webhook_secrets
 from accounts.actors import Actor
+from accounts.admin_saving import SaveChangedFieldsMixin
 from accounts.errors import AccountsError
-from accounts.models import Account, StatusChange
+from accounts.models import Account, StatusChange, WebhookEndpoint
 from accounts.models import BackendStatus as S
 from billing import services as billing
 from billing import tasks as billing_tasks
@@ -176,3 +178,56 @@ def _errors(response):
         (f.formset.prefix, f.formset.errors, f.formset.non_form_errors())
         for f in context["inline_admin_formsets"]
     ]
+
+
+# Change forms that may still save every column: third-party logs, and subscriptions' pages
+# (their owner adds SaveChangedFieldsMixin; reported).
+SAVES_EVERY_COLUMN = {
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "subscriptions.plan",
+    "subscriptions.resource",
+    "subscriptions.subscription",
+}
+
+
+@pytest.mark.django_db
+def test_issue15_every_editable_change_form_writes_only_its_changed_fields(operator):
+    request = RequestFactory().get("/")
+    request.user = operator
+    full_save = []
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        if not model_admin.has_change_permission(request) or label in SAVES_EVERY_COLUMN:
+            continue
+        own = type(model_admin).save_model is not admin.ModelAdmin.save_model
+        if not isinstance(model_admin, SaveChangedFieldsMixin) and not own:
+            full_save.append(label)
+    assert full_save == []
+
+
+def _form_for(operator, obj, **changes):
+    model_admin = admin.site._registry[type(obj)]
+    request = RequestFactory().post("/")
+    request.user = operator
+    form_class = model_admin.get_form(request, obj, change=True)
+    initial = form_class(instance=obj).initial
+    data = {k: "" if v is None else v for k, v in initial.items()}
+    form = form_class({**data, **changes}, instance=obj)
+    assert form.is_valid(), form.errors
+    return model_admin, request, form
+
+
+@pytest.mark.django_db
+def test_issue15_a_secret_rotated_while_the_endpoint_was_being_renamed_stays_rotated(operator):
+    endpoint = WebhookEndpoint.objects.create(name="Fax", url="https://fax.example.com/hook")
+    loaded = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    model_admin, request, form = _form_for(operator, loaded, name="Fax server", event_types="[]")
+    obj = model_admin.save_form(request, form, change=True)
+
+    rotated = webhook_secrets.rotate_webhook_secret(endpoint, actor=operator)
+    model_admin.save_model(request, obj, form, change=True)
+
+    endpoint.refresh_from_db()
+    assert (endpoint.name, endpoint.secret) == ("Fax server", rotated)
