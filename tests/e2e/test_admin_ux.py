@@ -253,3 +253,20 @@ def test_r_e2_a_statistics_count_and_its_drill_down_agree_right_after_a_status_c
     shown(S.CREDIT_HOLD).click()
     expect(page.locator("#result_list tbody tr")).to_have_count(held_before - 1)
     cache.delete(STATISTICS_CACHE_KEY)
+
+
+def test_a_dunning_policys_step_rows_fit_a_1440_px_window(page, live_server, shots):
+    from billing.models import DunningPolicy
+
+    policy = DunningPolicy.objects.filter(steps__isnull=False).distinct().first()
+    assert policy is not None  # the default ladder (billing migration 0004)
+    staff_in(BILLING_MANAGER, "manager")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, live_server, "manager")
+    page.goto(live_server.url + reverse("admin:billing_dunningpolicy_change", args=[policy.pk]))
+    table = page.locator(".inline-group .tabular table").first
+    expect(table).to_be_visible()
+    width = table.evaluate("t => t.getBoundingClientRect().right")
+    page.screenshot(path=str(shots / "admin-dunning-policy.png"), full_page=True)
+    assert width <= 1440, width
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
