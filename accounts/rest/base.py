@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 
 from accounts.models import Account
 
+MSG_NUL = "A query parameter cannot contain a NUL character."
 ACCOUNT_PREFIX = r"accounts/(?P<account_number>[^/]+)"
 ACCOUNT_NUMBER = OpenApiParameter(
     "account_number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The account number."
@@ -39,11 +41,17 @@ class AccountNested:
     def get_account(self) -> Account:
         if not hasattr(self, "_account"):
             number = self.kwargs["account_number"]
-            if "\x00" in number:  # PostgreSQL text holds no NUL: no account has such a number
-                raise Http404
             self._account = get_object_or_404(visible_accounts(self.request), number=number)
         return self._account
 
 
 class ReadOnly(viewsets.GenericViewSet):
     """Base of the API's viewsets (authentication, scopes, paging come from REST_FRAMEWORK)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL text holds no NUL: no object has one in its key, no filter can match it.
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise Http404
+        if any("\x00" in k or "\x00" in v for k, v in request.query_params.items()):
+            raise ValidationError({"query": [MSG_NUL]})

@@ -62,7 +62,12 @@ class AccountCreateSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
-    from_status = serializers.CharField(source="from_type.name", default=None, read_only=True)
+    from_backend_status = serializers.CharField(
+        read_only=True, help_text="Empty on an account's first row (its creation)."
+    )
+    from_status = serializers.CharField(
+        source="from_type.name", default=None, allow_null=True, read_only=True
+    )
     to_status = serializers.CharField(source="to_type.name", read_only=True)
     reason = serializers.CharField(source="reason.name", read_only=True)
 
@@ -134,7 +139,9 @@ class UnlockInput(serializers.Serializer):
 
 
 class UnlockAttemptSerializer(serializers.ModelSerializer):
-    account = serializers.CharField(source="account.number", default=None, read_only=True)
+    account = serializers.CharField(
+        source="account.number", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = UnlockAttempt
@@ -145,7 +152,9 @@ class UnlockAttemptSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     type = serializers.CharField(source="event_type", read_only=True)
-    account = serializers.CharField(source="account.number", default=None, read_only=True)
+    account = serializers.CharField(
+        source="account.number", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = OutboxEvent

@@ -74,9 +74,7 @@ class ExemptionInput(serializers.Serializer):
 
 
 registry.register_account_field(
-    "next_payment_date",
-    lambda: serializers.DateField(required=False, allow_null=True),
-    _write_next_payment_date,
+    "next_payment_date", lambda: serializers.DateField(required=False), _write_next_payment_date
 )
 registry.register_account_field(
     "dunning_exemption", lambda: ExemptionInput(required=False), _write_exemption

@@ -13,8 +13,10 @@ MAX_KEY = 80  # the header; stored as "api:<key>" in LedgerEntry.idempotency_key
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     account = serializers.CharField(source="account.number", read_only=True)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
-    invoice = serializers.CharField(source="invoice.number", default=None, read_only=True)
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    invoice = serializers.CharField(
+        source="invoice.number", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = LedgerEntry
@@ -83,7 +85,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class OpenItemSerializer(serializers.ModelSerializer):
-    invoice = serializers.CharField(source="invoice.number", default=None, read_only=True)
+    invoice = serializers.CharField(
+        source="invoice.number", default=None, allow_null=True, read_only=True
+    )
     kind = serializers.CharField(source="entry.kind", read_only=True)
     description = serializers.CharField(source="entry.description", read_only=True)
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.rest.auth import api_actor
 from accounts.rest.base import ACCOUNT_NUMBER, AccountNested, ReadOnly
+from accounts.rest.schema import SingleObjectSchema
 from accounts.rest.scopes import PAYMENTS
 from billing import selectors, services
 from billing.errors import IdempotencyConflict
@@ -216,6 +217,8 @@ class DunningViewSet(AccountNested, ReadOnly):
     serializer_class = s.DunningStateSerializer
     queryset = LedgerEntry.objects.none()
     pagination_class = None
+    filter_backends: list = []
+    schema = SingleObjectSchema()
 
     @extend_schema(responses=s.DunningStateSerializer)
     def list(self, request, *args, **kwargs):

@@ -249,6 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"BackendStatusEnum": "accounts.models.BackendStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.rest.schema.add_error_responses",
+    ],
 }
 # The cache that counts requests per API key; CACHE_URL=redis://… shares it between processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
