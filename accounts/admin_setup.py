@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from . import services
 from . import webhook_secrets as services_webhooks
+from .admin_confirm_delete import StatusTypeDeleteMixin
 from .admin_gear import GearAction, GearMenuMixin
 from .admin_saving import SaveChangedFieldsMixin
 from .errors import AccountsError
@@ -60,7 +61,7 @@ class AccountStatusTypeForm(forms.ModelForm):
 
 
 @admin.register(AccountStatusType)
-class AccountStatusTypeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
+class AccountStatusTypeAdmin(StatusTypeDeleteMixin, SaveChangedFieldsMixin, admin.ModelAdmin):
     form = AccountStatusTypeForm
     list_display = ["name", "backend_status", "image", "is_default", "show_in_statistics"]
     list_filter = ["backend_status", "show_in_statistics"]

@@ -70,8 +70,8 @@ def test_delete_by_checkboxes_keeps_types_in_use_and_deletes_the_others(
     client.force_login(administrator)
     response = client.post(
         reverse("admin:accounts_accountstatustype_changelist"),
-        {"action": "delete_unused_types", "_selected_action": [unused.pk, used.pk]},
-        follow=True,
+        {"action": "delete_unused_types", "_selected_action": [unused.pk, used.pk], "post": "yes"},
+        follow=True,  # "post": the confirmation page's answer (issue 18)
     )
     assert "used by 1 account" in response.content.decode()
     assert not AccountStatusType.objects.filter(pk=unused.pk).exists()
