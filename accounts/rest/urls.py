@@ -24,7 +24,13 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="rest:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="rest:schema", template_name="rest/swagger_ui.html"
+        ),
+        name="docs",
+    ),
     *router.urls,
     re_path(r"^.*$", not_found),  # last: the service endpoints are mounted before this URLconf
 ]
