@@ -174,3 +174,32 @@ def test_the_schema_and_its_docs_are_served_without_a_key(client):
     assert "/api/v1/events/" in paths
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_create_service_api_key_issues_a_key_with_the_scopes_given(account):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "create_service_api_key", "crm-1", "--scope", "read", "--scope", "payments", stdout=out
+    )
+    client = client_with(out.getvalue().strip())
+    assert client.get(f"/api/v1/accounts/{account.number}/").status_code == 200
+    refused = client.post("/api/v1/accounts/", {"name": "X"}, format="json")
+    assert refused.status_code == 403 and "“write”" in refused.json()["error"]
+
+
+def test_an_unknown_scope_is_refused_when_the_key_is_issued(operator):
+    from accounts.actors import Actor
+    from accounts.api.keys import InvalidApiKey, issue_service_api_key
+
+    with pytest.raises(InvalidApiKey, match="scopes are among"):
+        issue_service_api_key("bad", actor=Actor.operator(operator), scopes=["admin"])
+
+
+def test_any_other_path_under_the_api_is_a_json_404(api):
+    for method in ("get", "post"):
+        response = getattr(api, method)("/api/v1/nothing/here/")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
