@@ -270,3 +270,19 @@ def test_a_dunning_policys_step_rows_fit_a_1440_px_window(page, live_server, sho
     page.screenshot(path=str(shots / "admin-dunning-policy.png"), full_page=True)
     assert width <= 1440, width
     assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+
+
+def test_the_accounts_history_page_shows_its_domain_history(page, live_server, shots):
+    from django.core.management import call_command
+
+    from accounts.models import Account
+
+    call_command("seed_demo", password="e2e-demo-pass")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, live_server, "operator", "e2e-demo-pass")
+    delta = Account.objects.get(number="9000000004")  # the demo's dunning-suspended account
+    page.goto(live_server.url + reverse("admin:accounts_account_history", args=[delta.pk]))
+    expect(page.locator("#domain-history #overview-history tbody tr").first).to_be_visible()
+    expect(page.locator("#domain-history #overview-ledger")).to_be_visible()
+    assert "doesn’t have a change history" not in page.content()
+    page.screenshot(path=str(shots / "admin-account-history.png"), full_page=True)
