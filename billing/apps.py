@@ -20,7 +20,7 @@ class BillingConfig(AppConfig):
         # accounts' history (40) and outbox (50) ones, then the dunning states once.
         integrity.register_check(checks.balances, order=10, per_chunk=True)  # R-B1, R-CH1
         integrity.register_check(checks.ledger_entries, order=20, per_chunk=True)  # R-B1
-        integrity.register_check(checks.invoices, order=30, per_chunk=True)  # R-B3
+        integrity.register_check(checks.invoices, order=30, per_chunk=True)  # R-B1, R-B3
         integrity.register_check(checks.open_items, order=35, per_chunk=True)  # R-B3
         integrity.register_check(checks.status_rules, order=60, per_chunk=True)  # R-CH1, R-CH5
         integrity.register_check(checks.dunning_states, order=100)  # R-X3

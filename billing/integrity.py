@@ -1,6 +1,7 @@
 """Billing's integrity checks for `manage.py verify_ledger` (accounts.integrity runs them):
-balances against the ledger (R-B1), ledger entries, invoices and open items (R-B3), what money says the status should
-be (R-CH1, R-CH5, R-G1) and dunning states (R-X3). billing/apps.py registers them.
+balances against the ledger (R-B1), ledger entries, invoices and open items (R-B3), what money
+says the status should be (R-CH1, R-CH5, R-G1) and dunning states (R-X3). billing/apps.py
+registers them.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def invoices(report: Report, chunk: Chunk) -> None:
         report.add(
             Finding(
                 "invoices",
-                "R-B3",
+                "R-B1",
                 VIOLATION,
                 chunk.subject(account_id),
                 f"invoice {number}: amount {amount}, outstanding {outstanding}, paid {paid_at}",

@@ -45,6 +45,7 @@ def test_each_app_registers_its_checks_and_the_order_keys_keep_todays_order():
         billing_checks.balances,  # R-B1 first: the balance every other check reasons from
         billing_checks.ledger_entries,
         billing_checks.invoices,
+        billing_checks.open_items,  # R-B3
         integrity.history,  # accounts' own R-C1 and R-X6 sit between billing's checks
         integrity.outbox,
         billing_checks.status_rules,

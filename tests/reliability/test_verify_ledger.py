@@ -37,7 +37,9 @@ def demo(db):
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_after_a_raced_busy_day_has_no_violation(operator, on_postgres):
     call_command("seed_demo", stdout=StringIO())
-    outcome = busy_day(list(Account.objects.order_by("pk")), operator, rounds=16)
+    # Nothing posts to a Deleted account (issue 15): the day's work goes to the others.
+    in_use = Account.objects.exclude(status_type__backend_status="deleted").order_by("pk")
+    outcome = busy_day(list(in_use), operator, rounds=16)
     assert outcome.leaked == [], outcome.describe_leaks()
     code, out = verify_ledger("--json")
     report = json.loads(out)
