@@ -10,6 +10,7 @@ from accounts.admin_frames import account_menu, overview_sections
 from accounts.admin_gear import GearAction, GearMenuMixin
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
+from accounts.admin_saving import SaveChangedFieldsMixin
 from accounts.errors import AccountsError
 
 from . import admin_account_actions, admin_overview, services
@@ -30,7 +31,7 @@ def _waiting(sub) -> str | None:
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "service",
@@ -48,7 +49,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ("kind", "identifier", "status", "subscription", "allocated_at", "released_at")
     list_filter = ("kind", "status")
     search_fields = ("identifier",)
@@ -68,7 +69,7 @@ class SubscriptionChangeInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(LargeListAdmin, GearMenuMixin, admin.ModelAdmin):
+class SubscriptionAdmin(SaveChangedFieldsMixin, LargeListAdmin, GearMenuMixin, admin.ModelAdmin):
     list_display = ("pk", "account", "plan", "status", "trial", "period_start", "period_end")
     gear_actions = (
         GearAction("approve", "Approve (back to Active/Graced)", APPROVE, "approve_action",

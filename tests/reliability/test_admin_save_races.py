@@ -180,15 +180,11 @@ def _errors(response):
     ]
 
 
-# Change forms that may still save every column: third-party logs, and subscriptions' pages
-# (their owner adds SaveChangedFieldsMixin; reported).
+# Change forms that may still save every column: django-axes' own log pages (no operator edits).
 SAVES_EVERY_COLUMN = {
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
-    "subscriptions.plan",
-    "subscriptions.resource",
-    "subscriptions.subscription",
 }
 
 
