@@ -14,9 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import services
+from accounts.actors import Actor
 from accounts.admin_groups import BILLING_MANAGER, SUPPORT_AGENT
 from accounts.models import Account
 from accounts.models import BackendStatus as S
+from accounts.unlocking import LOCKED_TYPE_NAME
 from billing.models import EntryKind, LedgerEntry
 from subscriptions import services as subscriptions
 from tests.accounts.factories import MembershipFactory, OperatorFactory, UserFactory
@@ -44,7 +47,15 @@ def open_gear(page, row_text):
 
 def held_user(operator, username, days_since_next_payment):
     next_payment = timezone.localdate() - timedelta(days=days_since_next_payment)
-    account = account_in(S.ADMINISTRATIVE_HOLD, operator, next_payment_date=next_payment)
+    account = account_in(S.ACTIVE, operator, next_payment_date=next_payment)
+    # R-G2b: Unlock lifts a hold entered for non-payment (the R-G1 lock), not one for abuse.
+    services.change_status(
+        account,
+        services.get_status_type(LOCKED_TYPE_NAME),
+        actor=Actor.system("R-G1"),
+        reason="Non-payment",
+    )
+    account.refresh_from_db()
     user = UserFactory(username=username)
     MembershipFactory(user=user, account=account)
     return account
