@@ -14,6 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from .keys import authenticate, key_from_headers
 
 MSG_NO_KEY = "A valid service API key is required (Authorization: Bearer <key>)."
+MSG_SCOPE = "This API key lacks the “entitlement” scope needed here."
+ENTITLEMENT = "entitlement"  # ServiceApiKey.scopes (accounts.models.service_keys.API_SCOPES)
 MSG_METHOD = "Method {method} is not allowed here; use {allowed}."
 
 
@@ -36,6 +38,8 @@ def service_api(method: str):
                 response = JsonResponse({"error": MSG_NO_KEY}, status=401)
                 response["WWW-Authenticate"] = 'Bearer realm="entitlement"'
                 return response
+            if ENTITLEMENT not in (key.scopes or ()):  # issue 19: a REST-only key
+                return JsonResponse({"error": MSG_SCOPE}, status=403)
             return view(request, key, *args, **kwargs)
 
         return wrapper

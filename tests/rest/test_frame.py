@@ -203,3 +203,12 @@ def test_any_other_path_under_the_api_is_a_json_404(api):
     for method in ("get", "post"):
         response = getattr(api, method)("/api/v1/nothing/here/")
         assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_the_service_endpoints_need_the_entitlement_scope(make_key, account):
+    response = client_with(make_key("read")).get(f"/api/v1/accounts/{account.number}/entitlement")
+    assert response.status_code == 403 and "“entitlement”" in response.json()["error"]
+    allowed = client_with(make_key("entitlement")).get(
+        f"/api/v1/accounts/{account.number}/entitlement"
+    )
+    assert allowed.json() == {"allowed": True}
