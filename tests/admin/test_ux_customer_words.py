@@ -47,3 +47,24 @@ def test_the_dunning_email_shows_the_steps_notice_without_its_rule_id():
         text = render_to_string(template, context)
         assert "Your service is suspended" in text and "R-D1" not in text
     assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_operators_see_the_rule_of_a_status_change_as_a_small_tag(client, operator):
+    from django.urls import reverse
+
+    from accounts import services
+    from accounts.actors import Actor
+    from accounts.models import BackendStatus as S
+    from tests.accounts.states import account_in
+
+    account = account_in(S.ACTIVE, operator)
+    services.change_status(
+        account,
+        services.default_status_type(S.CREDIT_HOLD),
+        actor=Actor.system("R-CH1"),
+        reason="Non-payment",
+    )
+    client.force_login(operator)
+    url = reverse("admin:accounts_account_overview", args=[account.pk])
+    assert '<span class="rule-tag">R-CH1</span>' in client.get(url).content.decode()
