@@ -137,7 +137,8 @@ def evaluate_credit(
         actor=Actor.system(decision.rule_id, on_behalf_of=actor.user if actor else None),
         reason=decision.reason,
         note=decision.note,
-        effective_at=facts.now,
+        # R-B4: at the posting's time, but never before the status it leaves (history order).
+        effective_at=max(facts.now, account.status_changed_at or facts.now),
     )
     if decision.lock_step is not None:
         DunningState.objects.update_or_create(

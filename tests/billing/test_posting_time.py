@@ -81,3 +81,16 @@ def test_r_b4_a_posting_time_that_is_not_an_aware_datetime_is_refused(patient, o
         services.post_charge(patient, "1.00", description="x", actor=operator, now=bad)
     patient.refresh_from_db()
     assert patient.balance == D("0")
+
+
+def test_r_b4_a_backdated_invoice_holds_no_earlier_than_the_status_it_leaves(operator):
+    """An invoice billed before the account's last change takes effect on its billing date for
+    money (negative since), but the hold's history row never precedes the status it leaves."""
+    account = AccountFactory(actor=operator, allowed_negative_days=0)
+    billed = timezone.localdate() - timedelta(days=10)
+    services.issue_invoice(account, amount="10.00", billing_date=billed, actor=operator)
+    account.refresh_from_db()
+    assert account.negative_since == at(billed, 0)
+    rows = list(StatusChange.objects.filter(account=account).order_by("id"))
+    assert rows[-1].to_type.backend_status == "credit_hold"
+    assert [r.effective_at for r in rows] == sorted(r.effective_at for r in rows)
