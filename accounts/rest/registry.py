@@ -75,3 +75,27 @@ def register_account_field(
 
 def account_fields() -> list[AccountField]:
     return list(_account_fields.values())
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: a `status` answer of operation `source` feeds `parameters` of `target`
+    (operation ids; values are runtime expressions like "$response.body#/id")."""
+
+    source: str
+    status: str
+    name: str
+    target: str
+    parameters: tuple[tuple[str, str], ...]
+
+
+_links: dict[tuple[str, str], Link] = {}
+
+
+def register_link(source: str, status: str, name: str, target: str, **parameters: str) -> None:
+    """Document that `target` follows `source` (schemathesis' stateful tests walk these)."""
+    _links[(source, name)] = Link(source, status, name, target, tuple(sorted(parameters.items())))
+
+
+def links() -> list[Link]:
+    return list(_links.values())

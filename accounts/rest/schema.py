@@ -36,6 +36,27 @@ class SingleObjectSchema(AutoSchema):
         return False
 
 
+def add_links(result, generator, request, public):
+    """Add the registered OpenAPI links to the answers they start from."""
+    from .registry import links
+
+    operations = {
+        operation.get("operationId"): operation
+        for path_item in result.get("paths", {}).values()
+        for operation in path_item.values()
+    }
+    for link in links():
+        source = operations.get(link.source)
+        answer = source and source.get("responses", {}).get(link.status)
+        if answer is None or link.target not in operations:
+            continue
+        answer.setdefault("links", {})[link.name] = {
+            "operationId": link.target,
+            "parameters": dict(link.parameters),
+        }
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     """Document the error answers of every operation under /api/v1/ (not the schema's own)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR

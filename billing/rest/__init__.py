@@ -34,3 +34,17 @@ registry.register_account_field(
     lambda: fields.DecimalField(max_digits=14, decimal_places=2, required=False),
     _write_threshold,
 )
+
+
+# OpenAPI links: a new account can be paid and charged; a charge can be reversed.
+NEW = {"account_number": "$response.body#/number"}
+registry.register_link("accounts_create", "201", "RecordPayment", "accounts_payments_create", **NEW)
+registry.register_link("accounts_create", "201", "PostCharge", "accounts_charges_create", **NEW)
+registry.register_link(
+    "accounts_charges_create",
+    "201",
+    "ReverseCharge",
+    "accounts_ledger_entries_reverse_create",
+    account_number="$request.path.account_number",
+    id="$response.body#/id",
+)

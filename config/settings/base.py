@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "accounts.rest.schema.add_error_responses",
+        "accounts.rest.schema.add_links",
     ],
 }
 # The cache that counts requests per API key; CACHE_URL=redis://… shares it between processes.

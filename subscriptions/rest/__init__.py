@@ -23,3 +23,20 @@ for refusal in (
     errors.ResourceUnavailable,
 ):
     registry.register_error(refusal, status.HTTP_409_CONFLICT)
+
+# OpenAPI links: a new account can order; an ordered subscription can be cancelled.
+registry.register_link(
+    "accounts_create",
+    "201",
+    "OrderSubscription",
+    "accounts_subscriptions_create",
+    account_number="$response.body#/number",
+)
+registry.register_link(
+    "accounts_subscriptions_create",
+    "201",
+    "CancelSubscription",
+    "accounts_subscriptions_cancel_create",
+    account_number="$request.path.account_number",
+    id="$response.body#/id",
+)

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import Account
 from accounts.models.service_keys import API_SCOPES
 
 CHECKS = [
@@ -74,3 +75,32 @@ def test_no_5xx_and_every_answer_matches_the_schema(case, world):
             case.path_parameters[name] = world["number"]
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {world['key']}"}
     case.call_and_validate(checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_stateful_links_no_5xx_and_every_answer_matches_the_schema(world):
+    """Follow the schema's links (create an account → pay, charge, reverse, order, cancel,
+    schedule and cancel a change…) with generated data: the same checks at every step."""
+    key = world["key"]
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
+            # A number no link produced is a made-up one: use the funded account instead.
+            params = case.path_parameters or {}
+            for name in ("account_number", "number"):
+                if name in params and not Account.objects.filter(number=params[name]).exists():
+                    params[name] = world["number"]
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=MAX_EXAMPLES * 3,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
