@@ -18,6 +18,7 @@ registry.register(f"{A}/refunds", views.RefundViewSet, "refund", order=30)
 registry.register(f"{A}/invoices", views.InvoiceViewSet, "invoice", order=30)
 registry.register(f"{A}/open-items", views.OpenItemViewSet, "open-item", order=30)
 registry.register(f"{A}/dunning", views.DunningViewSet, "dunning", order=30)
+registry.register(f"{A}/enable", views.EnableViewSet, "enable", order=30)
 
 registry.register_error(errors.IdempotencyConflict, status.HTTP_409_CONFLICT)
 registry.register_error(errors.AlreadyReversed, status.HTTP_409_CONFLICT)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from accounts.rest.serializers import StatusChangeSerializer
 from billing.models import Invoice, LedgerEntry, OpenItem
 
 MAX_KEY = 80  # the header; stored as "api:<key>" in LedgerEntry.idempotency_key (100)
@@ -130,3 +131,24 @@ class DunningStateSerializer(serializers.Serializer):
     release_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     release_on = serializers.DateField(allow_null=True)
     release = serializers.CharField()
+
+
+class EnableInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=120, required=False, default="Reactivated by operator"
+    )
+    preview = serializers.BooleanField(required=False, default=False)
+
+
+class PlannedEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    description = serializers.CharField()
+
+
+class EnableResult(serializers.Serializer):
+    """Enable (R-D3): the reactivation fee it charges (or would) and the status change."""
+
+    preview = serializers.BooleanField()
+    entries = PlannedEntrySerializer(many=True)
+    status_change = StatusChangeSerializer(allow_null=True)

@@ -16,7 +16,7 @@ from accounts.rest.auth import api_actor
 from accounts.rest.base import ACCOUNT_NUMBER, AccountNested, ReadOnly
 from accounts.rest.schema import SingleObjectSchema
 from accounts.rest.scopes import PAYMENTS
-from billing import selectors, services
+from billing import ladder, selectors, services
 from billing.errors import IdempotencyConflict
 from billing.models import EntryKind, Invoice, LedgerEntry, OpenItem
 
@@ -226,3 +226,27 @@ class DunningViewSet(AccountNested, ReadOnly):
         facts = selectors.why_on_hold(account)
         facts.required_payment = services.required_payment(account)
         return Response(s.DunningStateSerializer(facts).data)
+
+
+@extend_schema(parameters=[ACCOUNT_NUMBER])
+class EnableViewSet(AccountNested, ReadOnly):
+    """Enable a cancelled account (R-D3): the reactivation fee, then Active; `preview` writes
+    nothing and shows the fee."""
+
+    serializer_class = s.EnableResult
+    queryset = LedgerEntry.objects.none()
+
+    @extend_schema(request=s.EnableInput, responses={200: s.EnableResult, 201: s.EnableResult})
+    def create(self, request, *args, **kwargs):
+        data = s.EnableInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields, account = data.validated_data, self.get_account()
+        actor = api_actor(request)
+        if fields["preview"]:
+            entries = ladder.enable_account(account, actor=actor, preview=True)
+            body = {"preview": True, "entries": entries, "status_change": None}
+            return Response(s.EnableResult(body).data)
+        fee = ladder.enable_account(account, actor=actor, preview=True)
+        change = ladder.enable_account(account, actor=actor, reason=fields["reason"])
+        body = {"preview": False, "entries": fee, "status_change": change}
+        return Response(s.EnableResult(body).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.rest.auth import api_actor
 from accounts.rest.base import ACCOUNT_NUMBER, AccountNested, ReadOnly
+from billing.rest.serializers import PlannedEntrySerializer
 from subscriptions import services
 from subscriptions.models import Plan, Subscription
 
@@ -67,12 +68,6 @@ class CancelInput(serializers.Serializer):
     option = serializers.ChoiceField(choices=services.CANCEL_OPTIONS)
     on_date = serializers.DateField(required=False, allow_null=True, default=None)
     preview = serializers.BooleanField(required=False, default=False)
-
-
-class PlannedEntrySerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    description = serializers.CharField()
 
 
 class CancelResult(serializers.Serializer):

@@ -46,6 +46,7 @@ RESOURCES = [
     ("get", A + "/invoices/", None, "read"),
     ("get", A + "/open-items/", None, "read"),
     ("get", A + "/dunning/", None, "read"),
+    ("post", A + "/enable/", {"preview": True}, "write"),
     ("get", A + "/subscriptions/", None, "read"),
     ("post", A + "/subscriptions/", {"plan": "Fax monthly"}, "write"),
     ("get", "/api/v1/plans/", None, "read"),

@@ -194,3 +194,23 @@ def wait_for_lock_waiters(count: int, timeout: float = 20.0) -> None:
                 return
             time.sleep(0.05)
     pytest.fail("the requests never waited for the account's lock")
+
+
+def test_r_d3_enable_previews_the_reactivation_fee_then_charges_it_once(api, account, operator):
+    from accounts import services
+
+    services.change_status(account, "Cancelled", actor=operator, reason="Customer request")
+    before = LedgerEntry.objects.filter(account=account).count()
+    preview = api.post(url(account, "enable/"), {"preview": True}, format="json")
+    assert preview.status_code == 200 and preview.json()["status_change"] is None
+    fee = [e["amount"] for e in preview.json()["entries"]]
+    assert LedgerEntry.objects.filter(account=account).count() == before  # nothing written
+    account.refresh_from_db()
+    assert account.backend_status == S.CANCELLED
+    done = api.post(url(account, "enable/"), {}, format="json")
+    assert done.status_code == 201 and done.json()["status_change"]["to_backend_status"] == "active"
+    assert [e["amount"] for e in done.json()["entries"]] == fee
+    fees = LedgerEntry.objects.filter(account=account, kind=EntryKind.FEE)
+    assert [str(e.amount) for e in fees] == fee and ledger_agrees(account)
+    again = api.post(url(account, "enable/"), {}, format="json")
+    assert again.status_code == 400 and "Only a cancelled account" in again.json()["error"]
