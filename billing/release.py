@@ -67,11 +67,17 @@ class Release:
     fee: Decimal = ZERO
 
 
-def release_of(account: Account | int, now: datetime | None = None) -> Release:
-    """The one answer to "what releases this account, and who must act" (R-CH4b)."""
+def release_of(
+    account: Account | int, now: datetime | None = None, *, just_read: bool = False
+) -> Release:
+    """The one answer to "what releases this account, and who must act" (R-CH4b).
+
+    The account is read again (its status may have changed since the caller loaded it) unless
+    the caller has `just_read` it with its status type and reason in this request."""
     now = now or timezone.now()
-    pk = account.pk if isinstance(account, Account) else account
-    account = Account.objects.select_related("status_type", "status_reason").get(pk=pk)
+    if not (just_read and isinstance(account, Account)):
+        pk = account.pk if isinstance(account, Account) else account
+        account = Account.objects.select_related("status_type", "status_reason").get(pk=pk)
     backend = account.status_type.backend_status
     done = partial_release(account)
     if backend == S.ACTIVE:

@@ -123,7 +123,7 @@ def _exemption(account: Account, today: date) -> Condition:
 
 def _release(account: Account, explanation: HoldExplanation, now: datetime) -> None:
     """What releases it and who must act: release_of's answer, the one home of that rule."""
-    release = release_of(account, now)
+    release = release_of(account, now, just_read=True)  # why_on_hold has just read it
     explanation.required_payment = release.amount
     explanation.release = release.reason
     explanation.release_on = release.on
