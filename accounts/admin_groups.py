@@ -24,6 +24,8 @@ SUPPORT_AGENT_PERMISSIONS = (
     "accounts.view_outboxevent",
     "billing.view_ledgerentry",
     "billing.view_invoice",
+    "billing.view_openitem",
+    "billing.view_settlement",
     "billing.view_dunningpolicy",
     "billing.view_dunningstep",
     "subscriptions.view_plan",
@@ -47,6 +49,7 @@ BILLING_MANAGER_PERMISSIONS = (
     "billing.change_dunningstep",
     "billing.delete_dunningstep",
     "billing.view_recurringcharge",
+    "accounts.view_jobfailure",  # issue 15: the batch jobs' failures, where an operator sees them
 )
 # Administrators: the setup pages and the operators themselves.
 ADMINISTRATOR_PERMISSIONS = (
@@ -106,3 +109,28 @@ def ensure_operator_groups(group_model, permission_model) -> None:
         group, created = group_model.objects.get_or_create(name=name)
         if created:
             group.permissions.set(_permissions(permission_model, permission_names))
+
+
+# Permissions added to the groups after they were first created: a data migration grants them to
+# the existing groups of that name (an administrator's own edits of the group are kept).
+ADDED_LATER = {
+    SUPPORT_AGENT: ("billing.view_openitem", "billing.view_settlement"),
+    BILLING_MANAGER: (
+        "billing.view_openitem",
+        "billing.view_settlement",
+        "accounts.view_jobfailure",
+    ),
+    ADMINISTRATOR: (
+        "billing.view_openitem",
+        "billing.view_settlement",
+        "accounts.view_jobfailure",
+    ),
+}
+
+
+def grant_added_permissions(group_model, permission_model) -> None:
+    """Give the existing operator groups the permissions added to them since they were made."""
+    for name, permission_names in ADDED_LATER.items():
+        group = group_model.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.add(*_permissions(permission_model, permission_names))

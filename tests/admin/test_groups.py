@@ -41,3 +41,30 @@ def test_administrators_add_the_setup_pages():
     assert codes(BILLING_MANAGER) < admin
     assert {"accounts.add_accountstatustype", "accounts.delete_accountstatustype"} <= admin
     assert {"accounts.add_webhookendpoint", "accounts.add_serviceapikey"} <= admin
+
+
+def test_groups_made_before_open_items_and_job_failures_are_given_them_by_the_migration():
+    from django.contrib.auth.models import Permission
+
+    from accounts.admin_groups import ADDED_LATER, grant_added_permissions
+
+    manager = Group.objects.get(name=BILLING_MANAGER)
+    added = [
+        Permission.objects.get(codename=name.split(".")[1]) for name in ADDED_LATER[BILLING_MANAGER]
+    ]
+    manager.permissions.remove(*added)
+    own = Permission.objects.get(codename="view_group")
+    manager.permissions.add(own)  # an administrator's own edit of the group is kept
+
+    grant_added_permissions(Group, Permission)
+
+    assert set(ADDED_LATER[BILLING_MANAGER]) | {"auth.view_group"} <= codes(BILLING_MANAGER)
+
+
+def test_billing_managers_see_the_job_failures_and_support_agents_do_not(client):
+    from tests.admin.conftest import staff_in
+
+    client.force_login(staff_in(BILLING_MANAGER, "manager"))
+    assert client.get("/admin/accounts/jobfailure/").status_code == 200
+    client.force_login(staff_in(SUPPORT_AGENT, "agent"))
+    assert client.get("/admin/accounts/jobfailure/").status_code == 403
