@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import arguments
 from accounts import services as account_services
 from accounts.actors import Actor, as_actor
+from accounts.exemptions import write_audit
 from accounts.models import Account, StatusChange
 from accounts.retry import retry_on_conflict
 
@@ -34,6 +35,7 @@ MSG_IDEMPOTENCY_KEY = _("A payment needs an idempotency key so that a retry reco
 MSG_ALREADY_REVERSED = _("This entry was already reversed.")
 MSG_REVERSE_REVERSAL = _("A reversal cannot itself be reversed; post a new entry instead.")
 MSG_DUE_BEFORE_BILLING = _("The due date {due} is before the billing date {billing}.")
+MSG_NOT_A_POLICY = _("“{value}” is not a dunning policy.")
 
 
 # An account is named by its record or its id, never guessed from a number (issue 15).
@@ -226,29 +228,52 @@ def reverse_entry(
 
 
 @retry_on_conflict
-def set_financial_blocking_threshold(account, threshold, *, actor, now=None) -> Account:
+def set_financial_blocking_threshold(
+    account, threshold, *, actor, now=None, reason: str = ""
+) -> Account:
     """Set the threshold; above the balance it puts an Active account on credit hold (R-CH3)."""
     actor = as_actor(actor)
     value = parse_amount(threshold, positive=False, allow_zero=True)
     now = posting.effective_time(now)
     with transaction.atomic():
         locked = _lock(account)
+        old = locked.financial_blocking_threshold
         locked.financial_blocking_threshold = value
         locked.save(update_fields=["financial_blocking_threshold"])
+        if old != value:  # R-B2: every change of the threshold is audited
+            write_audit(locked, "financial_blocking_threshold", old, value, actor, reason)
         evaluate_credit(locked, now=now, actor=actor, rule_id="R-CH3")
     if isinstance(account, Account):
         account.refresh_from_db()
     return locked
 
 
-def assign_policy(account, policy: DunningPolicy, *, actor) -> Account:
+def assign_policy(account, policy: DunningPolicy, *, actor, reason: str = "") -> Account:
     """Give the account a policy and take its threshold and allowed period as the account's."""
+    actor = as_actor(actor)
+    if not isinstance(policy, DunningPolicy):
+        raise BillingError(MSG_NOT_A_POLICY.format(value=policy))
     with transaction.atomic():
         locked = _lock(account)
+        old_policy, old_days = locked.dunning_policy, locked.allowed_negative_days
         locked.dunning_policy = policy
         locked.allowed_negative_days = policy.default_allowed_negative_days
         locked.save(update_fields=["dunning_policy", "allowed_negative_days"])
-        set_financial_blocking_threshold(locked, policy.default_threshold, actor=actor)
+        # R-B2: every change of the policy and of the allowed period is audited.
+        if old_policy != policy:
+            write_audit(locked, "dunning_policy", old_policy, policy, actor, reason)
+        if old_days != locked.allowed_negative_days:
+            write_audit(
+                locked,
+                "allowed_negative_days",
+                old_days,
+                locked.allowed_negative_days,
+                actor,
+                reason,
+            )
+        set_financial_blocking_threshold(
+            locked, policy.default_threshold, actor=actor, reason=reason
+        )
     if isinstance(account, Account):
         account.refresh_from_db()
     return locked
