@@ -44,8 +44,11 @@ class Book:
         return cls(*(apps.get_model("billing", name) for name in cls.__annotations__))
 
 
-def on_posting(book: Book, entry, *, due_date: date, now: datetime) -> None:
-    """Keep a locked account's items in step with its new entry (R-B3)."""
+def on_posting(book: Book, entry, *, due_date: date, now: datetime, settles=None) -> None:
+    """Keep a locked account's items in step with its new entry (R-B3); a credit that
+    `settles` one item (a write-off, R-D8) settles it before the oldest-first rule."""
+    if settles is not None and entry.amount > 0:
+        _settle(book, settles, entry.pk, min(entry.amount, settles.amount - settles.settled), now)
     if entry.amount < 0:
         if entry.reverses_id:  # a credit taken back: what it settled is open again
             _release(book, book.Settlement.objects.filter(credit_id=entry.reverses_id), entry)

@@ -129,8 +129,10 @@ def write_entry(
     idempotency_key: str | None = None,
     invoice: Invoice | None = None,
     reverses: LedgerEntry | None = None,
+    settles=None,
 ) -> LedgerEntry:
-    """Insert the entry, move the cached balance and the open items, all at `now` (R-B4)."""
+    """Insert the entry, move the cached balance and the open items, all at `now` (R-B4);
+    a credit that `settles` an open item (a write-off, R-D8) settles that one first."""
     new_balance = locked.balance + value
     if abs(new_balance) > MAX_AMOUNT:
         raise InvalidAmount(MSG_BALANCE_LIMIT)
@@ -149,7 +151,7 @@ def write_entry(
     )
     set_balance(locked, new_balance, now)
     due = invoice.due_date if invoice is not None else due_date or timezone.localdate(now)
-    open_items.on_posting(open_items.Book.live(), entry, due_date=due, now=now)
+    open_items.on_posting(open_items.Book.live(), entry, due_date=due, now=now, settles=settles)
     return entry
 
 

@@ -23,7 +23,7 @@ from accounts.exemptions import write_audit
 from accounts.models import Account, StatusChange
 from accounts.retry import retry_on_conflict
 
-from . import decisions, posting
+from . import corrections, decisions, posting
 from .amounts import CENT, parse_amount
 from .credit import CreditFacts, credit_facts_of, should_hold
 from .errors import AlreadyReversed, BillingError, CurrencyMismatch, InvalidAmount, InvalidDate
@@ -78,6 +78,8 @@ def _post(
     signed: bool = False,
     now: datetime | None = None,
     due_date: date | None = None,
+    reason: str | None = None,
+    settles: Any = None,
 ) -> LedgerEntry:
     """Write one ledger entry and everything that follows from it, atomically, at `now` (R-B4)."""
     actor = as_actor(actor)
@@ -106,7 +108,9 @@ def _post(
             idempotency_key=key,
             invoice=invoice,
             reverses=reverses,
+            settles=settles,
         )
+        corrections.audit(locked, entry, actor, reason)  # a correction's who and why (R-D8)
         evaluate_credit(locked, now=now, actor=actor)
         if (
             kind == EntryKind.PAYMENT
@@ -194,8 +198,12 @@ def post_refund(account, amount, *, description, actor, **extra):
     )
 
 
-def post_adjustment(account, amount, *, description, actor, **extra):
-    """Post a signed manual adjustment: positive credits, negative debits."""
+def post_adjustment(account, amount, *, description, actor, preview=False, **extra):
+    """Post a signed manual adjustment: positive credits, negative debits (R-D8)."""
+    if preview:  # R-X5: the entry and the status it gives, nothing written
+        return corrections.preview_adjustment(
+            account, amount, description=description, now=extra.get("now")
+        )
     return _post(
         account,
         amount,
@@ -208,13 +216,15 @@ def post_adjustment(account, amount, *, description, actor, **extra):
 
 
 def reverse_entry(
-    entry: LedgerEntry, *, actor, description: str = "", now: datetime | None = None
+    entry: LedgerEntry, *, actor, description="", now=None, reason=None, preview=False
 ) -> LedgerEntry:
     """Correct an entry with its exact opposite; an entry is reversed at most once (R-B1)."""
     if entry.kind == EntryKind.REVERSAL:
         raise AlreadyReversed(MSG_REVERSE_REVERSAL)
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise AlreadyReversed(MSG_ALREADY_REVERSED)
+    if preview:  # R-X5
+        return corrections.preview_reversal(entry, description=description, now=now)
     return _post(
         entry.account_id,
         -entry.amount,
@@ -224,6 +234,7 @@ def reverse_entry(
         reverses=entry,
         signed=True,
         now=now,
+        reason=reason,
     )
 
 
@@ -289,6 +300,7 @@ def issue_invoice(
     actor,
     description: str = "Invoice",
     now: datetime | None = None,
+    reason: str | None = None,
 ) -> Invoice:
     """Issue an invoice and post its charge to the ledger; due date defaults to billing date.
     It takes effect at `now`, else on its billing date (R-B4: posting.time_of_day)."""
@@ -327,6 +339,7 @@ def issue_invoice(
             invoice=invoice,
             sign=-1,
             now=now,
+            reason=reason,
         )
     invoice.refresh_from_db()
     return invoice
@@ -336,3 +349,35 @@ def ledger_sum(account: Account) -> Decimal:
     """The balance as the ledger says it (R-B1); the cached balance must always equal it."""
     total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
     return Decimal(total or 0).quantize(CENT)
+
+
+@retry_on_conflict
+def write_off(item, *, actor, reason, preview=False, now=None):
+    """Write off an open item with its own credit: it is settled and leaves dunning (R-D8, R-B3)."""
+    reason = corrections.reason_of(reason)
+    with transaction.atomic():
+        found = corrections.open_item(item)
+        posting.lock_for_posting(found.account_id)
+        found = corrections.open_item(found)  # still open, now that the account is locked
+        if preview:
+            return corrections.preview_write_off(found, now=now)
+        return _post(found.account_id, found.outstanding, kind=EntryKind.ADJUSTMENT,
+                     description=corrections.write_off_description(found), actor=actor,
+                     now=now, reason=reason, settles=found)  # fmt: skip
+
+
+@retry_on_conflict
+def issue_credit_note(account, amount, *, description, actor, reason="", preview=False, now=None):
+    """Credit the account with a numbered credit note, CN-<account>-<n> (R-D8)."""
+    if preview:
+        return corrections.preview_credit_note(account, amount, description=description, now=now)
+    text = corrections.description_of(description)
+    with transaction.atomic():
+        locked = posting.lock_for_posting(account)
+        number = corrections.credit_note_number(locked)
+        entry = _post(locked, amount, kind=EntryKind.ADJUSTMENT, actor=actor, now=now,
+                      description=f"Credit note {number}: {text}", idempotency_key=number,
+                      reason=corrections.reason_of(reason or text))  # fmt: skip
+    if isinstance(account, Account):
+        account.refresh_from_db()
+    return entry
