@@ -63,14 +63,21 @@ def _validated(event_type: str, subject: str, payload: dict[str, Any]) -> tuple[
 
 
 def emit(
-    event_type: str, subject: str, payload: dict[str, Any], *, account: Account | None = None
+    event_type: str,
+    subject: str,
+    payload: dict[str, Any],
+    *,
+    account: Account | int | None = None,
 ) -> OutboxEvent:
     """Record an event in the caller's transaction; delivery starts after it commits (R-X6)."""
     return emit_many([(event_type, subject, payload, account)])[0]
 
 
-def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> list[OutboxEvent]:
-    """Record many events with one insert (sweeps); same rules and delivery as emit()."""
+def emit_many(
+    items: list[tuple[str, str, dict[str, Any], Account | int | None]],
+) -> list[OutboxEvent]:
+    """Record many events with one insert (sweeps); same rules and delivery as emit(). An event's
+    account is an Account, its id (a sweep's row) or None."""
     now = timezone.now()
     events = []
     for event_type, subject, payload, account in items:
@@ -80,7 +87,7 @@ def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> l
                 uuid=uuid.uuid4(),
                 event_type=event_type,
                 subject=subject,
-                account=account,
+                account_id=getattr(account, "pk", account),
                 payload=payload,
                 created_at=now,
             )
@@ -88,7 +95,7 @@ def emit_many(items: list[tuple[str, str, dict[str, Any], Account | None]]) -> l
     ids = sqlbulk.insert_rows(
         OutboxEvent,
         ["uuid", "event_type", "subject", "account", "payload", "created_at"],
-        [(e.uuid, e.event_type, e.subject, e.account, e.payload, e.created_at) for e in events],
+        [(e.uuid, e.event_type, e.subject, e.account_id, e.payload, e.created_at) for e in events],
     )
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk

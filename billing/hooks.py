@@ -7,6 +7,7 @@ from accounts import sqlbulk
 from accounts.actors import Actor
 from accounts.models import BackendStatus
 
+from . import events as money_events
 from . import services
 from .credit import should_hold
 from .models import DunningPolicy, DunningState
@@ -28,6 +29,7 @@ def after_status_changes(changes) -> None:
     comes back from anything but a credit hold is checked against its threshold (R-CH1).
     An unlock ends the lock's ladder step (R-G2b) also when R-CH2 leaves a credit hold: that
     hold is an ordinary money hold, which the banner's amount releases (R-CH4b)."""
+    money_events.released(changes)  # account.released: R-CH5, R-D4 returns to Active
     restarts: dict = {}
     for change in changes:
         if change.to_backend_status == BackendStatus.ACTIVE or _unlocked_to_credit_hold(change):

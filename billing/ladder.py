@@ -18,6 +18,7 @@ from accounts.errors import InvalidTransition
 from accounts.models import Account, BackendStatus
 from accounts.transitions import ENABLE_RULE
 
+from . import events as money_events
 from . import notices, open_items, posting
 from .decisions import Policies, reactivation_fee
 from .dunning import DunningFacts, Step, ladder_facts, passed_steps
@@ -272,6 +273,7 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
                 now=posting.time_of_day(today),
             )
             DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
+    money_events.steps_entered(ids, wanted, existing, today)  # one insert, both paths
     noticed = [pk for pk, wait in zip(ids, waiting, strict=True) if wait]
     if noticed:
         transaction.on_commit(partial(notices.send_dunning_notices, noticed))

@@ -24,6 +24,7 @@ from accounts.models import Account, StatusChange
 from accounts.retry import retry_on_conflict
 
 from . import corrections, decisions, posting
+from . import events as money_events
 from .amounts import CENT, parse_amount
 from .credit import CreditFacts, credit_facts_of, should_hold
 from .errors import AlreadyReversed, BillingError, CurrencyMismatch, InvalidAmount, InvalidDate
@@ -111,6 +112,7 @@ def _post(
             settles=settles,
         )
         corrections.audit(locked, entry, actor, reason)  # a correction's who and why (R-D8)
+        money_events.entry_posted(locked, entry, actor, now)  # payment.recorded / .reversed
         evaluate_credit(locked, now=now, actor=actor)
         if (
             kind == EntryKind.PAYMENT
@@ -341,6 +343,7 @@ def issue_invoice(
             now=now,
             reason=reason,
         )
+        money_events.invoice_issued(locked, invoice, now)
     invoice.refresh_from_db()
     return invoice
 
