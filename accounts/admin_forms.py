@@ -15,7 +15,7 @@ from .services import MSG_REASON_DOES_NOT_FIT
 from .transitions import TABLE, label, next_state
 
 # Why "Change status…" does not offer a back-end status (issue 18): one short clause each.
-WHY_AUTOMATIC = _("automatic: change the threshold or the balance")
+WHY_AUTOMATIC = _("automatic: change the threshold or the balance (Post adjustment…)")
 WHY_NEVER_PROSPECT = _("an account never returns to Prospect (R-E7)")
 WHY_LIFECYCLE = _("the lifecycle does not allow it from {current}")
 WHY_NOT_OPERATOR = _("only the system does that")

@@ -10,6 +10,8 @@ Its items, by order key (who registers them):
     30 cancel            Cancel…                  subscriptions (with the subscriptions, R-E5)
     40 enable            Enable…                  billing (the reactivation fee, R-D3)
     50 record-payment    Record payment…          billing
+    51-57 post-adjustment, post-charge, issue-invoice, reverse-payment, write-off, credit-note,
+          dunning-exemption: correcting money (R-D8) and exemptions (R-X2), billing
     60 bill              Bill account             subscriptions (R-E8)
     70 schedule          Schedule status change…  accounts
     80 set-threshold     Set threshold            billing (not in the menu: the overview's form)

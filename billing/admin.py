@@ -8,12 +8,13 @@ from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 from accounts.admin_saving import SaveChangedFieldsMixin
 
-from . import admin_account_actions, admin_overview
+from . import admin_account_actions, admin_corrections, admin_overview
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
 # billing's items of the account's frames (accounts/admin_frames.py): Enable…, Record payment…,
 # Set threshold in the gear menu; the policy, money, R-X4 and ledger sections of the overview.
 account_menu.register(*admin_account_actions.GEAR_ACTIONS)
+account_menu.register(*admin_corrections.GEAR_ACTIONS)  # R-D8 corrections, R-X2 exemption
 overview_sections.register(*admin_overview.SECTIONS)
 
 

@@ -31,7 +31,11 @@ from .conftest import overview_url
 pytestmark = pytest.mark.django_db
 
 # Today's menu, in today's order (seed 002), then the items only the overview posts to.
-MENU = ["change-status", "suspend", "cancel", "enable", "record-payment", "bill", "schedule"]
+MENU = ["change-status", "suspend", "cancel", "enable", "record-payment"]
+# R-D8 corrections and the R-X2 exemption (issue 16), billing's, before Bill account.
+CORRECTIONS = ["post-adjustment", "post-charge", "issue-invoice", "reverse-payment", "write-off",
+               "credit-note", "dunning-exemption"]  # fmt: skip
+MENU += [*CORRECTIONS, "bill", "schedule"]
 NOT_IN_MENU = ["set-threshold", "cancel-scheduled"]
 # Today's sections, in the order the page shows them.
 SECTIONS = [
@@ -88,6 +92,7 @@ def test_each_app_registers_the_items_whose_service_it_owns():
         "enable": "billing",
         "record-payment": "billing",
         "set-threshold": "billing",
+        **dict.fromkeys(CORRECTIONS, "billing"),
         "cancel": "subscriptions",  # the account with its subscriptions (R-E5)
         "bill": "subscriptions",  # subscriptions bills the charges that fell due (R-E8)
     }
