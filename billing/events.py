@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from accounts.actors import as_actor
 from accounts.events import emit, emit_many
 from accounts.models import Account, BackendStatus, StatusChange
 
@@ -104,12 +105,20 @@ def invoice_issued(account: Account, invoice: Invoice, now: datetime) -> None:
     emit(INVOICE_ISSUED, _subject(account.number), payload, account=account)
 
 
-def invoice_written_off(invoice: Invoice, amount, *, rule_id: str = "", now: datetime) -> None:
-    """An invoice's open item (or part of it) was written off (R-D8)."""
-    number = Account.objects.values_list("number", flat=True).get(pk=invoice.account_id)
-    invoice.refresh_from_db(fields=["outstanding"])
+def item_written_off(item, entry: LedgerEntry, actor, now: datetime | None) -> None:
+    """An open item was written off (R-D8, services.write_off): invoice.written_off when the item
+    is an invoice's (a plain charge's write-off is in the ledger, not an invoice event)."""
+    if item.invoice_id is None:
+        return
+    invoice = Invoice.objects.select_related("account").get(pk=item.invoice_id)
+    number = invoice.account.number
     payload = _invoice_payload(
-        invoice, number, written_off=_money(amount), rule_id=rule_id, effective_at=now
+        invoice,
+        number,
+        written_off=_money(entry.amount),
+        entry_id=entry.pk,
+        rule_id=as_actor(actor).rule_id or "",
+        effective_at=now or entry.created_at,
     )
     emit(INVOICE_WRITTEN_OFF, _subject(number), payload, account=invoice.account_id)
 

@@ -364,9 +364,11 @@ def write_off(item, *, actor, reason, preview=False, now=None):
         found = corrections.open_item(found)  # still open, now that the account is locked
         if preview:
             return corrections.preview_write_off(found, now=now)
-        return _post(found.account_id, found.outstanding, kind=EntryKind.ADJUSTMENT,
-                     description=corrections.write_off_description(found), actor=actor,
-                     now=now, reason=reason, settles=found)  # fmt: skip
+        entry = _post(found.account_id, found.outstanding, kind=EntryKind.ADJUSTMENT,
+                      description=corrections.write_off_description(found), actor=actor,
+                      now=now, reason=reason, settles=found)  # fmt: skip
+        money_events.item_written_off(found, entry, actor, now)  # invoice.written_off
+    return entry
 
 
 @retry_on_conflict

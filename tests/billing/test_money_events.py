@@ -184,3 +184,16 @@ def test_an_operator_returning_an_account_to_active_is_no_release_event(account,
     account_services.change_status(account, "Suspended", actor=operator, reason="Abuse")
     account_services.change_status(account, "Active", actor=operator, reason="Customer request")
     assert emitted(events.ACCOUNT_RELEASED) == []
+
+
+def test_invoice_written_off_when_an_invoices_open_item_is_written_off(account, operator):
+    day = timezone.localdate()
+    invoice = services.issue_invoice(account, amount="60", billing_date=day, actor=operator)
+    services.record_payment(account, "20", idempotency_key="p-1", actor=operator)
+    charge = services.post_charge(account, "5", description="usage", actor=operator)
+    entry = services.write_off(invoice.open_item, actor=operator, reason="Goodwill")
+    services.write_off(charge.open_item, actor=operator, reason="Goodwill")  # not an invoice's
+    [event] = emitted(events.INVOICE_WRITTEN_OFF, account)
+    assert event.payload["invoice_id"] == invoice.pk and event.payload["entry_id"] == entry.pk
+    assert event.payload["written_off"] == "40.00" and event.payload["outstanding"] == "0.00"
+    assert event.payload["currency"] == account.currency
