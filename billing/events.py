@@ -25,8 +25,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
+from django.utils import timezone
+
 from accounts.actors import as_actor
-from accounts.events import emit, emit_many
+from accounts.events import emit, emit_many, emit_rows_sql
 from accounts.models import Account, BackendStatus, StatusChange
 
 from .models import EntryKind, Invoice, LedgerEntry
@@ -126,10 +129,19 @@ def item_written_off(item, entry: LedgerEntry, actor, now: datetime | None) -> N
 def steps_entered(ids: list[int], wanted: list[tuple], existing: set, today: date) -> None:
     """The DunningEvents `record_steps` just wrote (ids; (account, step, anchor, due_on) rows),
     and `existing`, its (account_id, anchor, step_id) before: one dunning.step_entered per
-    event and one invoice.overdue per unpaid invoice of each anchor whose first step this is —
-    a constant number of queries and one insert for the whole batch (both ladder paths)."""
+    event and one invoice.overdue per unpaid invoice of each anchor whose first step this is.
+    On PostgreSQL one INSERT … SELECT builds every payload in the database (the sweep's hot
+    path); elsewhere a constant number of queries and one insert (both ladder paths)."""
     if not ids:
         return
+    if connection.vendor == "postgresql":
+        emit_rows_sql(STEPS_CTES, STEPS_ROWS, {"ids": ids, "today": today, "now": timezone.now()})
+    else:
+        steps_entered_in_python(ids, wanted, existing, today)
+
+
+def steps_entered_in_python(ids: list[int], wanted: list[tuple], existing: set, today) -> None:
+    """steps_entered's model-side twin (SQLite; the agreement test's reference)."""
     accounts = {
         pk: (number, currency)
         for pk, number, currency in Account.objects.filter(
@@ -144,6 +156,53 @@ def steps_entered(ids: list[int], wanted: list[tuple], existing: set, today: dat
     first = {(a.pk, anchor) for a, _s, anchor, _d in wanted if (a.pk, anchor) not in started}
     items += _overdue_items(first, accounts, today)
     emit_many(items)
+
+
+# The same payloads as _step_item and _overdue_items (tests/billing/test_money_events.py holds
+# the two to the same rows): numeric(14,2)::text and date::text print as str() and the JSON
+# encoder do. An anchor's first step: no DunningEvent of that anchor but the ones just written.
+STEPS_CTES = """
+WITH new AS (
+  SELECT d.id, d.account_id, d.step_id, d.anchor, d.due_on
+    FROM billing_dunningevent d WHERE d.id = ANY(%(ids)s::bigint[])
+), first AS (
+  SELECT DISTINCT n.account_id, n.anchor FROM new n
+   WHERE NOT EXISTS (
+     SELECT 1 FROM billing_dunningevent o
+      WHERE o.account_id = n.account_id AND o.anchor = n.anchor
+        AND NOT (o.id = ANY(%(ids)s::bigint[])))
+)
+"""
+STEPS_ROWS = """
+SELECT * FROM (
+  SELECT 'dunning.step_entered', 'account:' || a.number, a.id, jsonb_build_object(
+           'dunning_event_id', n.id,
+           'account', jsonb_build_object('id', a.id, 'number', a.number),
+           'step', jsonb_build_object('id', s.id, 'position', s.position, 'status', t.name,
+                                      'fee', s.fee::text, 'notice', s.notice),
+           'policy_id', s.policy_id, 'currency', a.currency, 'anchor', n.anchor::text,
+           'due_on', n.due_on::text, 'applied_on', %(today)s::date::text,
+           'rule_id', COALESCE(NULLIF(s.rule_id, ''), 'R-X3'), 'effective_at', n.due_on::text),
+         %(now)s::timestamptz, 0 AS part, n.id AS ord
+    FROM new n
+    JOIN accounts_account a ON a.id = n.account_id
+    JOIN billing_dunningstep s ON s.id = n.step_id
+    JOIN accounts_accountstatustype t ON t.id = s.status_type_id
+  UNION ALL
+  SELECT 'invoice.overdue', 'account:' || a.number, a.id, jsonb_build_object(
+           'invoice_id', i.id, 'invoice_number', i.number,
+           'account', jsonb_build_object('id', a.id, 'number', a.number),
+           'amount', i.amount::text, 'outstanding', i.outstanding::text, 'currency', i.currency,
+           'billing_date', i.billing_date::text, 'due_date', i.due_date::text,
+           'rule_id', 'R-X3', 'effective_at', %(today)s::date::text),
+         %(now)s::timestamptz, 1, i.id
+    FROM first f
+    JOIN billing_invoice i
+      ON i.account_id = f.account_id AND i.due_date = f.anchor AND i.outstanding > 0
+    JOIN accounts_account a ON a.id = f.account_id
+  ORDER BY part, ord
+) AS ordered (event_type, subject, account_id, payload, created_at, part, ord)
+"""
 
 
 def _step_item(pk, account_id, step, anchor, day, today, account) -> tuple:

@@ -197,3 +197,36 @@ def test_invoice_written_off_when_an_invoices_open_item_is_written_off(account, 
     assert event.payload["invoice_id"] == invoice.pk and event.payload["entry_id"] == entry.pk
     assert event.payload["written_off"] == "40.00" and event.payload["outstanding"] == "0.00"
     assert event.payload["currency"] == account.currency
+
+
+def sweep_events(monkeypatch, *, in_python: bool) -> list:
+    """The step and overdue events one sweep at TODAY writes, on one emission path, undone."""
+    savepoint = transaction.savepoint()
+    with monkeypatch.context() as patch:
+        if in_python:
+            patch.setattr(events, "steps_entered", events.steps_entered_in_python)
+        dunning_sweep(TODAY)
+    rows = OutboxEvent.objects.filter(
+        event_type__in=[events.DUNNING_STEP_ENTERED, events.INVOICE_OVERDUE]
+    ).values_list("event_type", "subject", "account_id", "payload")
+    seen = sorted(
+        (kind, subject, account_id, sorted({**p, "dunning_event_id": None}.items(), key=str))
+        for kind, subject, account_id, p in rows
+    )
+    transaction.savepoint_rollback(savepoint)
+    return [(k, s, a, dict(p)) for k, s, a, p in seen]
+
+
+@pytest.mark.postgres
+def test_the_set_based_events_equal_the_model_sides(operator, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based path is PostgreSQL's")
+    for days in (1, 3, 10, 20):
+        overdue(operator, days)
+    two, _ = overdue(operator, 10)
+    services.issue_invoice(
+        two, amount="12.34", billing_date=TODAY - timedelta(days=10), actor=operator
+    )
+    in_sql = sweep_events(monkeypatch, in_python=False)
+    assert len(in_sql) >= 8 and sum(k == events.INVOICE_OVERDUE for k, *_ in in_sql) == 5
+    assert in_sql == sweep_events(monkeypatch, in_python=True)
