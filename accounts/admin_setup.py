@@ -17,6 +17,7 @@ from .admin_saving import SaveChangedFieldsMixin
 from .errors import AccountsError
 from .models import AccountStatusType, BackendStatus, StatusReason, WebhookEndpoint
 from .webhook_secrets import mask_secret
+from .webhooks import receiver_secret
 
 SHOWN_ONCE_TEMPLATE = "admin/accounts/webhookendpoint/secret_once.html"
 
@@ -177,6 +178,7 @@ class WebhookEndpointAdmin(SaveChangedFieldsMixin, GearMenuMixin, admin.ModelAdm
             "original": endpoint,
             "title": f"Signing secret of {endpoint}",
             "secret": secret,
+            "receiver_secret": receiver_secret(secret),  # Standard Webhooks libraries' form
             "rotated": rotated,
         }
         request.current_app = self.admin_site.name

@@ -115,3 +115,20 @@ def test_standard_webhooks_the_deprecated_headers_are_still_sent(receiver, deliv
     assert headers["x-lifecycle-timestamp"] == headers["webhook-timestamp"]
     assert headers["x-lifecycle-event-id"] == headers["webhook-id"]
     assert headers["x-lifecycle-event"] == "account.status_changed"
+
+
+def test_standard_webhooks_the_key_is_shown_once_with_the_secret(client):
+    from django.urls import reverse
+
+    from accounts.admin_groups import ADMINISTRATOR
+    from tests.admin.conftest import staff_in
+
+    client.force_login(staff_in(ADMINISTRATOR, "admin-operator"))
+    page = client.post(
+        reverse("admin:accounts_webhookendpoint_add"),
+        {"name": "Fax", "url": "https://fax.example.com/hook", "active": "on", "event_types": "[]"},
+    ).content.decode()
+    endpoint = WebhookEndpoint.objects.get(name="Fax")
+    assert webhooks.receiver_secret(endpoint.secret) in page
+    changelist = client.get(reverse("admin:accounts_webhookendpoint_changelist")).content.decode()
+    assert webhooks.receiver_secret(endpoint.secret) not in changelist
