@@ -21,6 +21,7 @@ from .admin_forms import (
     ReversePaymentForm,
     WriteOffForm,
 )
+from .models import OpenItem
 
 # Who may correct: crediting is payment-level, anything that can hold an account or forgive a
 # debt is threshold-level (both are the Billing manager's, accounts/admin_groups.py).
@@ -52,12 +53,22 @@ def done(account, what: str, entry) -> str:
     )
 
 
-def _run(admin, request, account, action, form_class, preview, perform, intro):
+def _run(admin, request, account, action, form_class, preview, perform, intro, initial=None):
     return admin.run_form_action(
         request, account, action, form_class=form_class,
         perform=perform, preview=lambda data: shown(account, preview(data)),
-        form_kwargs={"account": account}, intro=intro,
+        form_kwargs={"account": account, "initial": initial or {}}, intro=intro,
     )  # fmt: skip
+
+
+def item_of_invoice(account, invoice_id) -> dict:
+    """The open item of the invoice the ledger section's "Write off…" button names, if open."""
+    if not str(invoice_id or "").isdigit():
+        return {}
+    item = OpenItem.objects.filter(
+        account=account, invoice_id=int(invoice_id), settled_at__isnull=True
+    ).first()
+    return {"item": item.pk} if item else {}
 
 
 def adjustment_action(admin, request, account, action):
@@ -155,7 +166,8 @@ def write_off_action(admin, request, account, action):
         return done(account, "Wrote off the item", entry) + (anchor if before != after else "")
 
     intro = "The item is settled by a write-off entry and leaves dunning (R-B3, R-D8)."
-    return _run(admin, request, account, action, WriteOffForm, preview, perform, intro)
+    initial = item_of_invoice(account, request.POST.get("invoice"))
+    return _run(admin, request, account, action, WriteOffForm, preview, perform, intro, initial)
 
 
 def credit_note_action(admin, request, account, action):

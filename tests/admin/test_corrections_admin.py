@@ -231,3 +231,15 @@ def test_r_x2_an_exemption_date_in_the_past_is_refused_on_the_form(
 def test_change_status_not_offered_line_points_to_post_adjustment(client, held, billing_manager):
     client.force_login(billing_manager)
     assert "Post adjustment…" in page(post(client, held, "change-status"))
+
+
+def test_r_d8_the_ledger_sections_write_off_button_opens_the_form_on_that_invoice(
+    client, dunned, billing_manager
+):
+    account, first, second = dunned
+    client.force_login(billing_manager)
+    overview = page(client.get(f"/admin/accounts/account/{account.pk}/overview/"))
+    assert f'data-write-off="{second.number}"' in overview
+    form = page(post(client, account, "write-off", invoice=second.pk))
+    item = OpenItem.objects.get(invoice=second)
+    assert f'<option value="{item.pk}" selected>' in form
