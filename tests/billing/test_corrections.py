@@ -2,10 +2,12 @@
 write-offs and credit notes — each previewed first (R-X5: exactly its entries and the status the
 release decision gives, nothing written), each an audit row with who and why."""
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.integrity import verify
@@ -252,3 +254,33 @@ def test_r_x5_every_preview_agrees_with_what_the_posting_does(dunned, operator, 
     assert account.balance - balance == preview.total
     assert account.status_type.name == preview.status_after
     assert ladder.earliest_unpaid_due_date(account) == preview.anchor_after
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_r_d8_two_operators_writing_off_one_item_at_once_write_it_off_once(operator, on_postgres):
+    """Decided under the account's lock: one write-off, the other is told it is settled."""
+    account = AccountFactory(actor=operator)
+    services.set_financial_blocking_threshold(account, "-500", actor=operator)
+    invoice = services.issue_invoice(account, amount="49.90", billing_date=DAY, actor=operator)
+    item = OpenItem.objects.get(invoice=invoice)
+    start, outcomes = threading.Barrier(2), []
+
+    def write_off():
+        try:
+            start.wait(10)
+            services.write_off(item, actor=operator, reason="Uncollectable")
+            outcomes.append("written off")
+        except corrections.CorrectionRefused as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write_off) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes)[-1] == "written off" and "settled already" in sorted(outcomes)[0]
+    assert LedgerEntry.objects.filter(account=account, kind=EntryKind.ADJUSTMENT).count() == 1
+    assert not verify().violations
