@@ -6,7 +6,7 @@ anything is read or written — never a DataError, TypeError or ValidationError.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.utils.functional import Promise
@@ -58,7 +58,10 @@ def moment(value: Any, label: str, *, error=AccountsError, optional: bool = True
         return None
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise error(MSG_DATETIME.format(label=label, value=value))
-    return value
+    try:  # in UTC: PostgreSQL reads no offset beyond ±15:59, which Python allows
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise error(MSG_DATETIME.format(label=label, value=value)) from None
 
 
 def flag(value: Any, label: str, *, error=AccountsError) -> bool:

@@ -35,7 +35,7 @@ def change_status(
 ) -> StatusChange | None:
     """Move an account to another status type; returns the history row, or None if already there."""
     actor = as_actor(actor)
-    arguments.moment(effective_at, "The effective time", error=InvalidTransition)  # issue 15
+    effective_at = arguments.moment(effective_at, "The effective time", error=InvalidTransition)
     arguments.text(note, "The note", error=InvalidTransition)
     now = timezone.now()
     # Sweeps pass their explicit `now` (R-X7 time travel); people schedule future changes (R-E4).

@@ -4,7 +4,7 @@ cached balance and the open items it opens or settles (R-B1, R-B3)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +75,10 @@ def effective_time(now: Any) -> datetime:
         return timezone.now()
     if not isinstance(now, datetime) or timezone.is_naive(now):
         raise InvalidDate(MSG_NOT_A_TIME.format(value=now))
-    return now
+    try:  # in UTC: PostgreSQL reads no offset beyond ±15:59, which Python allows
+        return now.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidDate(MSG_NOT_A_TIME.format(value=now)) from None
 
 
 def time_of_day(day: date) -> datetime:

@@ -4,8 +4,10 @@ back as the service's domain error (accounts.rest.errors gives their status)."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from functools import cache
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -35,6 +37,27 @@ MSG_NO_USER = "Account {number} has no user named “{username}”."
 MSG_NO_OWNER = "Account {number} has no user to unlock; name one with “username”."
 
 
+MSG_TIME_OUT_OF_RANGE = "“{value}” is not a time the database can compare with."
+
+
+class UtcIsoDateTimeField(filters.IsoDateTimeFilter.field_class):
+    """An ISO 8601 time, compared in UTC: an offset PostgreSQL cannot read (beyond ±15:59) or a
+    time that leaves the calendar in UTC is a 400 with a message, never a 500."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(MSG_TIME_OUT_OF_RANGE.format(value=value)) from None
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class AccountFilter(filters.FilterSet):
     status = filters.CharFilter(field_name="status_type__name", help_text="A status type's name.")
     backend_status = filters.CharFilter(field_name="status_type__backend_status")
@@ -42,7 +65,7 @@ class AccountFilter(filters.FilterSet):
     balance_min = filters.NumberFilter(field_name="balance", lookup_expr="gte")
     balance_max = filters.NumberFilter(field_name="balance", lookup_expr="lte")
     name = filters.CharFilter(field_name="name", lookup_expr="icontains")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Account

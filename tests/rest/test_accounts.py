@@ -52,6 +52,30 @@ def test_list_filters_by_backend_status_and_retrieve_by_number(api, account, ope
     assert api.get(url(account)).json()["balance"] == "100.00"
 
 
+@pytest.mark.parametrize(
+    "created_after",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-10:00"],
+)
+def test_a_created_after_time_that_leaves_the_calendar_in_utc_is_a_400_with_a_message(
+    api, account, created_after
+):
+    response = api.get("/api/v1/accounts/", {"created_after": created_after})
+    assert response.status_code == 400
+    assert "created_after" in response.json()["fields"]
+
+
+def test_created_after_with_an_offset_postgresql_cannot_read_is_compared_in_utc(api, account):
+    # schemathesis found a 500: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+    response = api.get("/api/v1/accounts/", {"created_after": "1065-07-01T02:19:35-17:47"})
+    assert response.status_code == 200
+    assert account.number in [a["number"] for a in response.json()["results"]]
+    after = (account.created_at + timedelta(minutes=1)).astimezone(
+        timezone.get_fixed_timezone(-(17 * 60 + 47))
+    )
+    listed = api.get("/api/v1/accounts/", {"created_after": after.isoformat()}).json()
+    assert account.number not in [a["number"] for a in listed["results"]]
+
+
 def test_patch_writes_next_payment_date_and_exemption_through_their_audited_services(api, account):
     body = {"next_payment_date": "2030-01-31", "dunning_exemption": {"exempt": True}}
     response = api.patch(url(account), body, format="json")
