@@ -24,6 +24,8 @@ from subscriptions.models import Plan
 TABLES = [
     "billing_dunningevent",
     "billing_dunningstate",
+    "billing_settlement",
+    "billing_openitem",
     "billing_ledgerentry",
     "billing_invoice",
     "subscriptions_subscriptionchange",
@@ -60,12 +62,13 @@ def generate(n: int, today: date, now: datetime) -> dict[str, int]:
     return the row counts."""
     p = parameters(n, today, now)
     with connection.cursor() as cursor:
-        for statement in (ACCOUNTS, LEDGER, INVOICES, SUBSCRIPTIONS, SCHEDULED):
+        for statement in (ACCOUNTS, LEDGER, INVOICES, OPEN_ITEMS, SUBSCRIPTIONS, SCHEDULED):
             cursor.execute(statement, p)
         for table in (
             "accounts_account",
             "billing_ledgerentry",
             "billing_invoice",
+            "billing_openitem",
             "subscriptions_subscription",
             "accounts_scheduledstatuschange",
         ):
@@ -176,6 +179,18 @@ SELECT 'BENCH-' || id, CASE WHEN id %% 100 BETWEEN 5 AND 7 THEN 49.90 ELSE 19.90
   CASE WHEN id %% 100 BETWEEN 5 AND 7 THEN NULL ELSE %(now)s::timestamptz - interval '2 days' END,
   %(now)s, id
 FROM accounts_account WHERE id %% 100 BETWEEN 5 AND 7 OR id %% 10 = 0
+"""
+
+# R-B3: every debit is an open item. The opening balance of an account with an unpaid invoice is
+# that invoice's item (due on its due date, the dunning anchor); other opening debts are items
+# not yet due, so the sweeps' dunning acts on the same accounts as the floor's (unpaid invoices).
+OPEN_ITEMS = """
+INSERT INTO billing_openitem (account_id, entry_id, invoice_id, amount, settled, due_date,
+  settled_at)
+SELECT e.account_id, e.id, i.id, -e.amount, 0, COALESCE(i.due_date, %(today)s::date + 30), NULL
+FROM billing_ledgerentry e
+LEFT JOIN billing_invoice i ON i.account_id = e.account_id AND i.paid_at IS NULL
+WHERE e.amount < 0
 """
 
 SUBSCRIPTIONS = """
