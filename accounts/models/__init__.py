@@ -13,6 +13,7 @@ from .core import (
 from .events import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from .jobs import JobFailure
 from .operations import AccountAudit, ScheduledStatusChange, UnlockAttempt
+from .resellers import OperatorProfile, Reseller
 from .service_keys import ServiceApiKey
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "BackendStatus",
     "JobFailure",
     "Membership",
+    "OperatorProfile",
     "OutboxEvent",
+    "Reseller",
     "ScheduledStatusChange",
     "ServiceApiKey",
     "StatusChange",

@@ -175,6 +175,16 @@ class Account(models.Model):
         blank=True,
         help_text=_("The last day to renew after an unlock; the account is locked again after it."),
     )
+    # R-R1: the provider's own accounts have none; moved only by accounts.resellers.move_account.
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("reseller"),
+        help_text=_("Empty: the provider's own account."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
@@ -182,6 +192,8 @@ class Account(models.Model):
     class Meta:
         ordering = ["number"]
         verbose_name = _("account")
+        # R-R3: a reseller operator's account list is one reseller's accounts in number order.
+        indexes = [models.Index(fields=["reseller", "number"], name="account_reseller_number")]
         # The operator portal's gear-menu actions (issue 6); groups: accounts/admin_groups.py.
         permissions = [
             ("unlock_user_account", _("Can unlock a user account (R-G2)")),

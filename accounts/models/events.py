@@ -34,6 +34,16 @@ class WebhookEndpoint(models.Model):
         blank=True,
         help_text=_('Types or patterns to send, e.g. ["account.*"]; empty sends every event.'),
     )
+    # R-R3: a reseller's endpoint receives its own accounts' events only.
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        verbose_name=_("reseller"),
+        help_text=_("Empty: the provider's endpoint, which receives every account's events."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -34,6 +34,16 @@ class ServiceApiKey(models.Model):
         blank=True,
         help_text=_("What the key may do: read, write, payments, entitlement (the REST API)."),
     )
+    # R-R3: a reseller's key answers for that reseller's accounts only (404 for the others).
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("reseller"),
+        help_text=_("Empty: the provider's key, which answers for every account."),
+    )
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, editable=False)
     is_active = models.BooleanField(
