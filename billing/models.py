@@ -38,6 +38,22 @@ class DunningPolicy(models.Model):
         _("lock when prepaid credit runs out (R-G1)"), default=False
     )
     is_default = models.BooleanField(_("default for new accounts"), default=False)
+    # R-R2: a reseller's own policies; empty = the provider's. Its default one is what its new
+    # accounts take when none is named (billing.hooks.account_defaults_from_policy).
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dunning_policies",
+        verbose_name=_("reseller"),
+        help_text=_("Empty: the provider's policy."),
+    )
+    is_reseller_default = models.BooleanField(
+        _("default for the reseller's new accounts"),
+        default=False,
+        help_text=_("The policy a new account of this reseller takes when none is named (R-R2)."),
+    )
 
     class Meta:
         verbose_name = _("credit and dunning policy")
@@ -46,7 +62,16 @@ class DunningPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_policy"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["reseller"],
+                condition=Q(is_reseller_default=True),
+                name="one_default_policy_per_reseller",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_reseller_default=False) | Q(reseller__isnull=False),
+                name="reseller_default_has_reseller",
+            ),
         ]
 
     def __str__(self) -> str:
