@@ -25,7 +25,10 @@ class Capability(StrEnum):
     # Manual activation of a stopped subscription: on credit hold the subscriptions service still
     # refuses a prepaid pay-as-you-go one with the top-up message and payment link (R-CH8).
     ACTIVATE_SUBSCRIPTIONS = "activate_subscriptions"
-    MANAGE_SUBSCRIPTIONS = "manage_subscriptions"  # renew, stop, change plan, cancel
+    MANAGE_SUBSCRIPTIONS = "manage_subscriptions"  # renew, stop, change plan (upgrade, downgrade)
+    # Cancel (R-E5) and withdraw a cancellation: not in R-CH8's list, so allowed on credit hold —
+    # the subscriptions service (subscriptions.policy) agrees; a test holds the two together.
+    CANCEL_SUBSCRIPTIONS = "cancel_subscriptions"
     USE_SERVICES = "use_services"  # every subscription's service
     # Credit hold: only postpaid subscriptions and Active/Graced ones, i.e. those R-CH7 left
     # running (DESIGN §2 "service use" column).
@@ -47,7 +50,13 @@ TABLE: dict[str, frozenset[Capability]] = {
     # R-C2, seed "Managing Account statuses": transactions and top-up, ordering non-trial
     # subscriptions, charges, services of Active/Graced subscriptions; no managing (R-CH8).
     B.CREDIT_HOLD: READ_ONLY
-    | {C.PAY, C.ORDER_COMMERCIAL, C.ACTIVATE_SUBSCRIPTIONS, C.USE_RUNNING_SUBSCRIPTIONS},
+    | {
+        C.PAY,
+        C.ORDER_COMMERCIAL,
+        C.ACTIVATE_SUBSCRIPTIONS,
+        C.CANCEL_SUBSCRIPTIONS,
+        C.USE_RUNNING_SUBSCRIPTIONS,
+    },
     # R-D2: "account info and payment only".
     B.SUSPENDED: frozenset({C.VIEW_DASHBOARD, C.VIEW_PROFILE, C.PAY}),
 }
@@ -80,7 +89,7 @@ MSG_CREDIT_HOLD = _(
 )
 # R-CH8. Customers read no rule ids (issue 18).
 MSG_MANAGE_ON_HOLD = _(
-    "While the company is on credit hold, subscriptions cannot be renewed, stopped, cancelled "
+    "While the company is on credit hold, subscriptions cannot be renewed, stopped "
     "or moved to another plan from the control panel. Top up your balance with "
     "{amount} {currency} to lift the hold."
 )

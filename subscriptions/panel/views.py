@@ -206,6 +206,8 @@ class ChangePlanView(SubscriptionActionView):
 
 
 class CancelView(SubscriptionActionView):
+    post_capability = C.CANCEL_SUBSCRIPTIONS  # not limited on credit hold (R-CH8's list)
+
     def act(self, sub, actor, data):
         form = CancelForm(data, options=CUSTOMER_CANCEL_OPTIONS, action="")
         if not form.is_valid():
@@ -217,6 +219,8 @@ class CancelView(SubscriptionActionView):
 
 
 class WithdrawCancelView(SubscriptionActionView):
+    post_capability = C.CANCEL_SUBSCRIPTIONS
+
     def act(self, sub, actor, data):
         subscriptions.withdraw_cancellation(sub, actor=actor)
         return MSG_CANCEL_WITHDRAWN

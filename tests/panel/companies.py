@@ -113,8 +113,8 @@ URLS = [
     Url("subscription_renew", "POST", C.MANAGE_SUBSCRIPTIONS, "subscription"),
     Url("subscription_stop", "POST", C.MANAGE_SUBSCRIPTIONS, "subscription"),
     Url("subscription_change_plan", "POST", C.MANAGE_SUBSCRIPTIONS, "subscription"),
-    Url("subscription_cancel", "POST", C.MANAGE_SUBSCRIPTIONS, "subscription"),
-    Url("subscription_withdraw_cancel", "POST", C.MANAGE_SUBSCRIPTIONS, "subscription"),
+    Url("subscription_cancel", "POST", C.CANCEL_SUBSCRIPTIONS, "subscription"),
+    Url("subscription_withdraw_cancel", "POST", C.CANCEL_SUBSCRIPTIONS, "subscription"),
     Url("profile", "GET", C.VIEW_PROFILE),
     Url("profile", "POST", C.EDIT_PROFILE),
     # Last: a payment may release a suspension (R-D4), which changes what the rest would get.

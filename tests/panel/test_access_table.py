@@ -23,6 +23,7 @@ DESIGN = {
     C.ORDER_TRIAL: (N, Y, N, N, N, N, N),
     C.ACTIVATE_SUBSCRIPTIONS: (N, Y, Y, N, N, N, N),
     C.MANAGE_SUBSCRIPTIONS: (N, Y, N, N, N, N, N),
+    C.CANCEL_SUBSCRIPTIONS: (N, Y, Y, N, N, N, N),
     C.USE_SERVICES: (N, Y, N, N, N, N, N),
     C.USE_RUNNING_SUBSCRIPTIONS: (N, N, Y, N, N, N, N),
     C.VIEW_PROFILE: (Y, Y, Y, Y, N, N, N),
@@ -77,7 +78,7 @@ def test_r_ch8_refusals_on_credit_hold_name_the_amount_that_lifts_it():
         S.CREDIT_HOLD, C.MANAGE_SUBSCRIPTIONS, amount="42.50", currency="USD"
     )
     trial = access.refusal_message(S.CREDIT_HOLD, C.ORDER_TRIAL, amount="42.50", currency="USD")
-    assert "cannot be renewed, stopped, cancelled or moved to another plan" in manage
+    assert "cannot be renewed, stopped or moved to another plan" in manage
     assert "Trial subscriptions cannot be ordered" in trial
     assert all("Top up your balance with 42.50 USD" in m for m in (manage, trial))
 

@@ -124,8 +124,6 @@ def test_r_ch8_activating_a_stopped_prepaid_payg_subscription_asks_for_the_top_u
         ("subscription_renew", {}),
         ("subscription_stop", {}),
         ("subscription_change_plan", {"plan": "0"}),
-        ("subscription_cancel", {"option": "period_end"}),
-        ("subscription_withdraw_cancel", {}),
     ],
 )
 def test_r_ch8_managing_subscriptions_on_credit_hold_is_refused_with_its_message(
@@ -140,6 +138,19 @@ def test_r_ch8_managing_subscriptions_on_credit_hold_is_refused_with_its_message
     assert message in text(response)
     sub.refresh_from_db()
     assert (sub.status, sub.cancel_on) == ("active", None)
+
+
+def test_r_ch8_on_credit_hold_a_customer_may_still_cancel_at_period_end(client, operator):
+    """Cancel is not in R-CH8's list (renew, stop, change plan): the service allows it, the panel
+    offers it and it is scheduled for the period end."""
+    company = company_in(S.CREDIT_HOLD, operator)
+    sub = company.subscription
+    client.force_login(company.user)
+    assert "Cancel the subscription" in text(client.get(url("subscription", sub)))
+    response = client.post(url("subscription_cancel", sub), {"option": "period_end"})
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    assert sub.cancel_on == sub.period_end
 
 
 def test_on_credit_hold_the_subscription_page_explains_why_it_cannot_be_managed(client, operator):
