@@ -209,6 +209,11 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="billing.gateway.TestGateway")
 PAYMENT_INTENT_MAX_AGE_SECONDS = env.int("PAYMENT_INTENT_MAX_AGE_SECONDS", default=3600)
 PANEL_LOW_BALANCE_WARNING = env("PANEL_LOW_BALANCE_WARNING", default="10.00")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="billing@example.com")
+# Notices and printable documents (issue 16): the links in emails, the provider on invoices.
+PANEL_BASE_URL = env("PANEL_BASE_URL", default="http://localhost:8000")
+PROVIDER_NAME = env("PROVIDER_NAME", default="Example Hosting Ltd")
+PROVIDER_ADDRESS = env("PROVIDER_ADDRESS", default="1 Example Street, 10115 Berlin, Germany")
+PROVIDER_TAX_ID = env("PROVIDER_TAX_ID", default="")
 # Provisioning events (R-X6): signed POSTs, retried with exponential backoff, then failed.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
