@@ -88,40 +88,21 @@ def change_statuses(
 
 def _resolve(moves: list[Move], actor: Actor) -> list[Move]:
     """Let a higher app redirect each target (R-CH2); drop the moves that change nothing."""
-    resolved = []
-    for move in moves:
-        target, rule_id = lifecycle.resolve_target(move.account, move.to_type, actor)
-        if move.account.status_type_id == target.pk:
-            continue
-        resolved.append(
-            Move(
-                move.account,
-                target,
-                move.note,
-                move.effective_at,
-                move.requested_at,
-                rule_id or move.rule_id or actor.rule_id,
-            )
-        )
-    return resolved
+    resolved = [resolved_move(move, actor) for move in moves]
+    return [move for move in resolved if move.account.status_type_id != move.to_type.pk]
 
 
 def _accept(moves, actor: Actor, reason, refused, now: datetime) -> list[Accepted]:
     """Check each (from, to, rule) group once against the table and R-E3."""
     groups: dict[tuple, list[Move]] = defaultdict(list)
     for move in moves:
-        key = (move.account.status_type_id, move.to_type.pk, move.rule_id, _unpaid_exit(move))
+        key = (move.account.status_type_id, move.to_type.pk, move.rule_id, unpaid_exit(move))
         groups[key].append(move)
     accepted = []
-    for (_from, _to, rule_id, unpaid_exit), group in groups.items():
+    for (_from, _to, rule_id, non_payment), group in groups.items():
         current, target = group[0].account.status_type, group[0].to_type
         try:
-            next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
-            check_leaving_cancellation(
-                current.backend_status, target.backend_status, non_payment=unpaid_exit,
-                rule_id=rule_id,
-            )  # fmt: skip
-            reason_obj = get_reason(reason, target.backend_status)
+            reason_obj = check_move(current, target, actor, rule_id, non_payment, reason)
         except AccountsError as exc:
             if refused is None:
                 raise
@@ -133,7 +114,31 @@ def _accept(moves, actor: Actor, reason, refused, now: datetime) -> list[Accepte
     return accepted
 
 
-def _unpaid_exit(move: Move) -> bool:
+def check_move(current, target, actor: Actor, rule_id: str, non_payment: bool, reason):
+    """The table (R-C1), Enable's exit from a non-payment cancellation (R-D3) and the reason's
+    fit (R-E3) for one move; returns the reason, or raises the domain error. The one check both
+    the writer and a preview (changes.preview_status_change) apply."""
+    next_state(current.backend_status, target.backend_status, actor.kind, rule_id)
+    check_leaving_cancellation(
+        current.backend_status, target.backend_status, non_payment=non_payment, rule_id=rule_id
+    )
+    return get_reason(reason, target.backend_status)
+
+
+def resolved_move(move: Move, actor: Actor) -> Move:
+    """`move` with its target as the resolvers redirect it (R-CH2) and the rule it applies."""
+    target, rule_id = lifecycle.resolve_target(move.account, move.to_type, actor)
+    return Move(
+        move.account,
+        target,
+        move.note,
+        move.effective_at,
+        move.requested_at,
+        rule_id or move.rule_id or actor.rule_id,
+    )
+
+
+def unpaid_exit(move: Move) -> bool:
     """A move out of a cancellation entered for non-payment (issue 15 #6: Enable's only)."""
     if (move.account.status_type.backend_status, move.to_type.backend_status) != (
         S.CANCELLED,

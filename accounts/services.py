@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import arguments, lifecycle
 from .actors import as_actor
 from .bulk import history_row, record_history
-from .changes import MSG_FUTURE_CHANGE, change_status
+from .changes import MSG_FUTURE_CHANGE, StatusPreview, change_status, preview_status_change
 from .currencies import normalized_currency
 from .errors import InvalidAccountData, InvalidTransition, StatusTypeInUse
 from .exemptions import clear_renewal_deadline, set_dunning_exemption
@@ -41,6 +41,7 @@ __all__ = [
     "MSG_REASON_DOES_NOT_FIT",
     "MSG_UNKNOWN_REASON",
     "MSG_UNKNOWN_TYPE",
+    "StatusPreview",
     "cancel_scheduled_status_change",
     "change_status",
     "clear_renewal_deadline",
@@ -50,6 +51,7 @@ __all__ = [
     "get_reason",
     "get_status_type",
     "lock_user_account",
+    "preview_status_change",
     "schedule_status_change",
     "set_dunning_exemption",
     "status_type_deletion_problem",

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts import lifecycle, services, transitions
+from accounts import services
 from accounts.models import (
     Account,
     Membership,
@@ -25,7 +25,6 @@ from accounts.models import (
     ScheduledStatusChange,
     StatusChange,
 )
-from accounts.statuses import get_reason, get_status_type
 
 from . import registry
 from . import serializers as s
@@ -180,19 +179,16 @@ class StatusChangeViewSet(AccountNested, mixins.ListModelMixin, ReadOnly):
 
 
 def preview_status_change(account: Account, fields: dict, actor) -> dict:
-    """What change_status would do, by the same table and resolvers, writing nothing (R-X5)."""
-    target = get_status_type(fields["status_type"])
-    resolved, rule_id = lifecycle.resolve_target(account, target, actor)
-    current = account.status_type.backend_status
-    if resolved.pk != account.status_type_id:
-        transitions.next_state(current, resolved.backend_status, actor.kind, rule_id)
-    get_reason(fields["reason"], resolved.backend_status)
+    """What change_status would do, from the service itself, writing nothing (R-X5)."""
+    preview = services.change_status(
+        account, fields["status_type"], actor=actor, reason=fields["reason"], preview=True
+    )
     return {
         "preview": True,
-        "from_status": account.status_type.name,
-        "to_status": resolved.name,
-        "to_backend_status": resolved.backend_status,
-        "rule_id": rule_id,
+        "from_status": preview.from_type.name,
+        "to_status": preview.to_type.name,
+        "to_backend_status": preview.to_type.backend_status,
+        "rule_id": preview.rule_id,
     }
 
 
