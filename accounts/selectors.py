@@ -80,6 +80,12 @@ def account_statistics() -> list[StatisticsRow]:
 def counted_account_statistics() -> tuple[list[StatisticsRow], datetime]:
     """account_statistics() and the moment its counts were taken."""
     counts, counted_at = counted_accounts_per_type()
+    return statistics_rows(counts), counted_at
+
+
+def statistics_rows(counts: dict[int, int]) -> list[StatisticsRow]:
+    """R-E2's rows for `counts` ({status type id: accounts}): the flagged types, those with the
+    same back-end status added together, in the order of the back-end statuses."""
     types = AccountStatusType.objects.filter(show_in_statistics=True).order_by("name")
     grouped: dict[str, list[AccountStatusType]] = {}
     for status_type in types:
@@ -96,4 +102,4 @@ def counted_account_statistics() -> tuple[list[StatisticsRow], datetime]:
         for backend in BackendStatus.values
         if backend in grouped
     ]
-    return rows, counted_at
+    return rows

@@ -269,7 +269,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["-effective_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-effective_at"], name="statuschange_account_time")
+            models.Index(fields=["account", "-effective_at"], name="statuschange_account_time"),
+            # Account Statistics over time (issue 18): the changes of the last weeks, all accounts.
+            models.Index(fields=["effective_at"], name="statuschange_effective_at"),
         ]
 
     def __str__(self) -> str:

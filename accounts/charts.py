@@ -1,0 +1,192 @@
+"""Chart geometry for the operator portal's statistics (issue 18), drawn as inline SVG by the
+templates: no JavaScript library, no CDN, and no style attribute (the CSP's style-src is 'self',
+so colours come from classes in static/portal/admin-portal.css). Pure functions: numbers in,
+coordinates out; every shape keeps its number, so the template prints it beside the shape and
+in the table under the chart (the numbers stay readable without the picture)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+WIDTH, HEIGHT = 640, 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 16, 16, 32
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH = 26, 10, 230
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart over time: a key (its colour class), a label and a value per date."""
+
+    key: str
+    label: str
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    """One series of a stacked area: the polygon's points and its numbers."""
+
+    key: str
+    label: str
+    points: str
+    values: tuple[int, ...]
+    last: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class StackedArea:
+    width: int
+    height: int
+    bands: tuple[Band, ...]
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    baseline: float
+    left: float
+    right: float
+
+
+def nice_top(value: float) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ at or above `value` (at least 1): the scale's top."""
+    top = 1
+    while True:
+        for factor in (1, 2, 5):
+            if top * factor >= value:
+                return top * factor
+        top *= 10
+
+
+def stacked_area(dates: list[date], series: list[Series]) -> StackedArea:
+    """Bands stacked in the order given, x from the first date to the last, y from 0 to a round
+    top above the highest total."""
+    totals = [sum(s.values[i] for s in series) for i in range(len(dates))]
+    top = nice_top(max(totals, default=0))
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    step = inner_w / max(len(dates) - 1, 1)
+
+    def x(i: int) -> float:
+        return round(PAD_LEFT + i * step, 1)
+
+    def y(v: float) -> float:
+        return round(PAD_TOP + inner_h - v / top * inner_h, 1)
+
+    below = [0] * len(dates)
+    bands = []
+    for s in series:
+        above = [b + v for b, v in zip(below, s.values, strict=True)]
+        upper = [f"{x(i)},{y(v)}" for i, v in enumerate(above)]
+        lower = [f"{x(i)},{y(v)}" for i, v in reversed(list(enumerate(below)))]
+        last = s.values[-1] if s.values else 0
+        bands.append(Band(s.key, s.label, " ".join(upper + lower), s.values, last))
+        below = above
+    every = max(1, len(dates) // 6)
+    x_ticks = tuple(
+        Tick(x(i), HEIGHT - 10, d.strftime("%-d %b"))
+        for i, d in enumerate(dates)
+        if i % every == 0 or i == len(dates) - 1
+    )
+    y_ticks = tuple(Tick(PAD_LEFT - 6, y(v), f"{v:,}") for v in (0, top // 2, top))
+    return StackedArea(
+        WIDTH, HEIGHT, tuple(bands), x_ticks, y_ticks, y(0), PAD_LEFT, WIDTH - PAD_RIGHT
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its box, its label and the number written at its end."""
+
+    key: str
+    label: str
+    value: int | Decimal
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+    text_x: float
+    text_y: float
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    label_x: float
+    baseline: float
+
+
+@dataclass(frozen=True)
+class BarItem:
+    key: str
+    label: str
+    value: int | Decimal
+    text: str
+    url: str = ""
+
+
+def horizontal_bars(items: list[BarItem]) -> BarChart:
+    """One row per item: the label on the left, the bar from a common baseline, the number
+    after the bar (a funnel reads top to bottom)."""
+    top = max((float(i.value) for i in items), default=0) or 1
+    span = WIDTH - LABEL_WIDTH - 110
+    bars = []
+    for n, item in enumerate(items):
+        y = PAD_TOP + n * (BAR_HEIGHT + BAR_GAP)
+        width = round(max(float(item.value) / top * span, 2 if item.value else 0), 1)
+        bars.append(
+            Bar(
+                item.key,
+                item.label,
+                item.value,
+                item.text,
+                LABEL_WIDTH,
+                y,
+                width,
+                BAR_HEIGHT,
+                LABEL_WIDTH + width + 8,
+                y + BAR_HEIGHT / 2 + 5,
+                item.url,
+            )
+        )
+    height = PAD_TOP * 2 + len(items) * (BAR_HEIGHT + BAR_GAP)
+    return BarChart(WIDTH, height, tuple(bars), LABEL_WIDTH - 10, LABEL_WIDTH)
+
+
+def vertical_bars(items: list[BarItem]) -> BarChart:
+    """One column per item, the number above it and the label below (aging buckets)."""
+    top = max((float(i.value) for i in items), default=0) or 1
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM - 18
+    slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(items), 1)
+    width = round(slot * 0.6, 1)
+    bars = []
+    for n, item in enumerate(items):
+        h = round(max(float(item.value) / top * inner_h, 2 if item.value else 0), 1)
+        x = round(PAD_LEFT + n * slot + (slot - width) / 2, 1)
+        y = HEIGHT - PAD_BOTTOM - h
+        bars.append(
+            Bar(
+                item.key,
+                item.label,
+                item.value,
+                item.text,
+                x,
+                y,
+                width,
+                h,
+                round(x + width / 2, 1),
+                y - 6,
+                item.url,
+            )
+        )
+    return BarChart(WIDTH, HEIGHT, tuple(bars), HEIGHT - 10, HEIGHT - PAD_BOTTOM)
