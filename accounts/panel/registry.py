@@ -44,6 +44,9 @@ class Banner:
     amount: Decimal
     currency: str
     url: str
+    # R-CH4b: no payment releases the hold, an operator must act (the page then says so and does
+    # not promise that the hold lifts by itself).
+    operator_must_act: bool = False
 
 
 BannerProvider = Callable[[Any], Banner | None]

@@ -14,7 +14,7 @@ from accounts.models import Account, BackendStatus
 from accounts.panel import registry
 from accounts.panel.access import Capability as C
 from accounts.panel.registry import Banner, NavItem
-from billing import services
+from billing import release
 
 from . import views
 
@@ -23,15 +23,17 @@ from . import views
 def credit_hold_banner(account: Account) -> Banner | None:
     """R-CH6: on credit hold every page names the payment that lifts it (R-CH4) and links to it.
 
-    The amount is billing.services.required_payment's, the one function that decides it, so the
-    banner, the refusals and the pay_required link can never name different amounts.
+    The amount and who must act are billing.release.release_of's, the one answer (R-CH4b), so
+    the banner, the refusals and the pay_required link can never disagree.
     """
     if account.backend_status != BackendStatus.CREDIT_HOLD:
         return None
+    answer = release.release_of(account)
     return Banner(
-        amount=services.required_payment(account),
+        amount=answer.amount,
         currency=account.currency,
         url=reverse("panel:pay_required", args=[account.number]),
+        operator_must_act=answer.who_must_act == release.OPERATOR,
     )
 
 

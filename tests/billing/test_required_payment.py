@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.errors import UnlockRefused
-from accounts.models import UnlockAttempt
+from accounts.models import AccountStatusType, BackendStatus, UnlockAttempt
 from billing import services
 from billing.defaults import PREPAID_LOCK
 from billing.models import DunningPolicy, DunningState, DunningStep
@@ -166,3 +166,26 @@ def test_r_ch4b_a_step_that_does_not_release_on_payment_asks_for_nothing_and_say
     client.force_login(user)
     page = client.get(reverse("panel:pay_required", args=[account.number]), follow=True)
     assert "does not release on payment" in page.content.decode()
+
+
+def test_r_ch4b_the_credit_hold_banner_says_an_operator_must_act_when_no_payment_releases(
+    operator, client
+):
+    """R-CH6 + R-CH4b: a dunning step onto a Credit hold type that does not release on payment —
+    the banner asks for no amount and does not promise the hold lifts by itself."""
+    hold_type = AccountStatusType.objects.filter(backend_status=BackendStatus.CREDIT_HOLD).first()
+    DunningStep.objects.filter(rule_id="R-D1").update(
+        releases_on_payment=False, status_type=hold_type
+    )
+    account = AccountFactory(actor=operator)
+    services.set_financial_blocking_threshold(account, "-500", actor=operator)
+    user = MembershipFactory(account=account, user=UserFactory()).user
+    services.issue_invoice(account, amount="49.90", billing_date=BILLING_DAY, actor=operator)
+    dunning_sweep(BILLING_DAY + timedelta(days=2))
+    assert status(account) == hold_type.name
+    banner = credit_hold_banner(account)
+    assert (banner.amount, banner.operator_must_act) == (D("0"), True)
+    client.force_login(user)
+    page = client.get(reverse("panel:dashboard", args=[account.number])).content.decode()
+    assert 'id="hold-operator"' in page
+    assert "no payment is needed" not in page
