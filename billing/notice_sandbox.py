@@ -34,7 +34,9 @@ VARIABLES = {
 ALLOWED_TAGS = ("if", "elif", "else", "endif")
 FILTERS = ("default", "upper", "lower", "title", "capfirst")
 
-MSG_TAG = _("The tag {{% {tag} %}} is not allowed: notices may use {{% if %}} … {{% endif %}} only.")
+MSG_TAG = _(
+    "The tag {{% {tag} %}} is not allowed: notices may use {{% if %}} … {{% endif %}} only."
+)
 MSG_VARIABLE = _("Unknown variable “{name}”. Use one of: {known}.")
 MSG_SYNTAX = _("Template error: {error}")
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from accounts.retry import retry_on_conflict
 from accounts.tasks import parse_now, parse_today
 
-from . import recurring, sweeps
+from . import recurring, reminders, sweeps
 from .errors import BillingError
 
 
@@ -63,3 +63,9 @@ def fan_out_dunning_sweep(today: str | None = None, slices: int | None = None) -
 def run_recurring_charges(today: str | None = None) -> dict:
     """Invoice the recurring charges due by `today` (ISO date)."""
     return recurring.run_recurring_charges(parse_today(today))
+
+
+@shared_task(name="billing.tasks.send_reminders")
+def send_reminders(today: str | None = None) -> dict:
+    """Send the reminder notices due `today` (ISO date): N days before a due date, once (R-D7)."""
+    return reminders.send_reminders(parse_today(today))

@@ -189,6 +189,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
     "dunning-sweep": {"task": "billing.tasks.fan_out_dunning_sweep", "schedule": 900.0},
+    "reminders": {"task": "billing.tasks.send_reminders", "schedule": 3600.0},  # R-D7, once/item
     "scheduled-status-changes": {
         "task": "accounts.tasks.apply_scheduled_status_changes",
         "schedule": 600.0,
