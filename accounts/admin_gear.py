@@ -196,11 +196,13 @@ class GearMenuMixin:
     def _gear_view(self, action: GearAction):
         @require_POST
         def view(request, object_id):
-            if not request.user.has_perm(action.permission):
-                raise PermissionDenied
+            # The object first (R-R3): outside the operator's scope it is a 404 like a missing
+            # id, whatever their permissions; then the item's permission (403).
             obj = self.get_object(request, unquote(object_id))
             if obj is None:
                 raise Http404(f"No {self.model._meta.verbose_name} with the id {object_id}.")
+            if not request.user.has_perm(action.permission):
+                raise PermissionDenied
             why = action.applies(obj)
             if why is not None:
                 message = MSG_DOES_NOT_APPLY.format(action=action.label, obj=obj, why=why)

@@ -9,13 +9,14 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from accounts import exemptions, integrity, lifecycle
 
-        from . import hooks
+        from . import hooks, scopes
         from . import integrity as checks
 
         lifecycle.resolves_target(hooks.unlock_below_threshold_gives_credit_hold)
         lifecycle.on_status_change(hooks.after_status_changes)
         lifecycle.provides_account_defaults(hooks.account_defaults_from_policy)  # R-B2
         exemptions.on_exemption_change(hooks.release_exempted)  # R-X2
+        scopes.register()  # R-R3: how billing's rows reach a reseller (accounts.scoping)
         # verify_ledger (accounts.integrity): per chunk of accounts the money checks around
         # accounts' history (40) and outbox (50) ones, then the dunning states once.
         integrity.register_check(checks.balances, order=10, per_chunk=True)  # R-B1, R-CH1

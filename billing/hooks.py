@@ -96,12 +96,30 @@ def release_exempted(account, actor, today) -> None:
 
 
 def account_defaults_from_policy(fields) -> dict:
-    """R-B2: a new account takes its policy's threshold and allowed negative period (the
-    default policy's when none is named); create_account keeps any it was given."""
-    policy = fields.get("dunning_policy") or DunningPolicy.objects.filter(is_default=True).first()
-    if policy is None:
-        return {}
-    return {
+    """R-B2, R-R2: a new account takes its policy (named, else its reseller's default, else the
+    provider's default) and its reseller's own threshold and allowed negative period, else the
+    policy's; create_account keeps any field it was given."""
+    reseller = fields.get("reseller")
+    policy = fields.get("dunning_policy") or _default_policy(reseller)
+    defaults = {} if policy is None else _policy_defaults(policy)
+    if reseller is not None:
+        defaults.update(reseller.account_defaults())
+    return defaults
+
+
+def _default_policy(reseller):
+    if reseller is not None:
+        own = DunningPolicy.objects.filter(reseller=reseller, is_reseller_default=True).first()
+        if own is not None:
+            return own
+    return DunningPolicy.objects.filter(is_default=True).first()
+
+
+def _policy_defaults(policy) -> dict:
+    defaults = {
         "financial_blocking_threshold": policy.default_threshold,
         "allowed_negative_days": policy.default_allowed_negative_days,
     }
+    if policy.reseller_id is not None:  # a reseller's policy is named on its accounts (R-R2)
+        defaults["dunning_policy"] = policy
+    return defaults

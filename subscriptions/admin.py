@@ -116,7 +116,8 @@ class SubscriptionAdmin(SaveChangedFieldsMixin, LargeListAdmin, GearMenuMixin, a
         if not request.user.has_perm(APPROVE):
             raise PermissionDenied
         waiting = (
-            Subscription.objects.filter(status=Subscription.Status.WAITING_FOR_MANUAL_APPROVE)
+            self.get_queryset(request)  # R-R3: a reseller operator's queue is theirs
+            .filter(status=Subscription.Status.WAITING_FOR_MANUAL_APPROVE)
             .select_related("account__status_type", "plan")
             .order_by("account__number", "pk")
         )

@@ -1,0 +1,149 @@
+"""R-R3 on every page of the operator portal: each ModelAdmin the site registers — ours, billing's,
+subscriptions', Django's and axes', and any added later — is given ScopedAdminMixin, so its
+change list, search, filters, actions, change/delete/history pages, gear actions and custom views
+that read `get_queryset`/`get_object` show a reseller operator their reseller's rows only
+(accounts/scoping.py decides which). An object outside the scope is a 404, exactly like an id
+that does not exist (never a 403 that would confirm it exists, never Django's redirect)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from . import scoping
+
+MSG_NOT_FOUND = _("No {name} with the id {id}.")
+
+
+class ScopedAdminMixin:
+    """Narrows a ModelAdmin to the operator's reseller (R-R3); provider operators see all."""
+
+    scoped_for_resellers = True
+
+    def get_queryset(self, request):
+        return scoping.scope(super().get_queryset(request), request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(str(MSG_NOT_FOUND).format(name=opts.verbose_name, id=object_id))
+
+    # --- writes: reference data and the provider's records are the provider's (R-R3) ---
+
+    def has_add_permission(self, request, *args, **kwargs):
+        if not scoping.may_write(self.model, request.user):
+            return False
+        return super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if not scoping.may_write(self.model, request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not scoping.may_write(self.model, request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # --- forms: a reseller operator picks only their reseller's objects ---
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _scoped_choices(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scoped_choices(field, request)
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if scoping.owns_reseller_field(self.model) and scoping.is_reseller_operator(request.user):
+            exclude.append("reseller")  # theirs, set on save
+        return exclude or None
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if scoping.owns_reseller_field(self.model) and scoping.is_reseller_operator(request.user):
+            fields = [f for f in fields if f != "reseller"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        reseller_id = scoping.reseller_id_of(request.user)
+        if not change and reseller_id is not None and scoping.owns_reseller_field(self.model):
+            obj.reseller_id = reseller_id  # R-R3: a reseller operator's new rows are theirs
+        super().save_model(request, obj, form, change)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.__class__ = _scoped_inline_class(type(inline))
+        return inlines
+
+    # --- provider operators filter by reseller (R-R3) ---
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if (
+            scoping.owns_reseller_field(self.model)
+            and not scoping.is_reseller_operator(request.user)
+            and "reseller" not in filters
+        ):
+            filters.append("reseller")
+        return filters
+
+
+def _scoped_choices(field, request):
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        field.queryset = scoping.scope(queryset, request.user)
+    return field
+
+
+class ScopedInlineMixin:
+    """An inline's choices (a membership's user, …) narrowed like its ModelAdmin's."""
+
+    scoped_for_resellers = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _scoped_choices(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scoped_choices(field, request)
+
+
+_inline_classes: dict[type, type] = {}
+
+
+def _scoped_inline_class(inline_class: type) -> type:
+    if getattr(inline_class, "scoped_for_resellers", False):
+        return inline_class
+    if inline_class not in _inline_classes:
+        _inline_classes[inline_class] = type(
+            inline_class.__name__, (ScopedInlineMixin, inline_class), {}
+        )
+    return _inline_classes[inline_class]
+
+
+def scoped_class(admin_class: type) -> type:
+    """`admin_class` with ScopedAdminMixin in front (itself when it has it already)."""
+    if getattr(admin_class, "scoped_for_resellers", False):
+        return admin_class
+    return type(admin_class.__name__, (ScopedAdminMixin, admin_class), {})
+
+
+def install(site: admin.AdminSite) -> None:
+    """Scope every ModelAdmin `site` holds now and every one registered later (idempotent)."""
+    for model, model_admin in list(site._registry.items()):
+        if not getattr(model_admin, "scoped_for_resellers", False):
+            site._registry[model] = scoped_class(type(model_admin))(model, site)
+    if getattr(site.register, "scopes_resellers", False):
+        return
+    register = site.register
+
+    def scoped_register(model_or_iterable, admin_class=None, **options):
+        admin_class = scoped_class(admin_class or admin.ModelAdmin)
+        return register(model_or_iterable, admin_class, **options)
+
+    scoped_register.scopes_resellers = True  # type: ignore[attr-defined]
+    site.register = scoped_register  # type: ignore[method-assign]
