@@ -35,6 +35,16 @@ DEFAULT_STEPS = {
     STANDARD_LADDER: [
         (
             1,
+            "below_threshold",
+            0,
+            "Suspended until Paid",
+            Decimal("0"),
+            "Your account is suspended until paid: credit limit reached",
+            True,
+            "R-D1",
+        ),  # R-D1's "or the client has reached the account's credit limit" (seed 001, R-D5)
+        (
+            2,
             "days_past_due",
             2,
             "Suspended until Paid",
@@ -44,7 +54,7 @@ DEFAULT_STEPS = {
             "R-D1",
         ),
         (
-            2,
+            3,
             "days_past_due",
             7,
             "Closed until Paid",
@@ -54,7 +64,7 @@ DEFAULT_STEPS = {
             "R-D2",
         ),
         (
-            3,
+            4,
             "days_past_due",
             14,
             "Terminated",
@@ -79,6 +89,38 @@ DEFAULT_STEPS = {
 }
 
 
+# R-D6: a step to a cancelled status (Terminated, R-D3) cancels the subscriptions at once.
+CANCELLED_STEP_EFFECT = "cancel_now"
+
+
+def add_credit_limit_step(policy_model, step_model, status_type_model) -> None:
+    """Give an existing Standard ladder R-D1's credit-limit step (seed 001) in front of its steps,
+    unless it has a balance step already; the other steps keep their order (issue 16)."""
+    policy = policy_model.objects.filter(name=STANDARD_LADDER).first()
+    if policy is None or not step_model.objects.filter(policy=policy).exists():
+        return
+    if step_model.objects.filter(policy=policy, condition="below_threshold").exists():
+        return
+    steps = list(step_model.objects.filter(policy=policy).order_by("-position"))
+    for step in steps:  # from the last, so no two steps share a position on the way
+        step.position += 1
+        step.save(update_fields=["position"])
+    position, condition, days, type_name, fee, notice, releases, rule = DEFAULT_STEPS[
+        STANDARD_LADDER
+    ][0]
+    step_model.objects.create(
+        policy=policy,
+        position=position,
+        condition=condition,
+        days=days,
+        status_type=status_type_model.objects.get(name=type_name),
+        fee=fee,
+        notice=notice,
+        releases_on_payment=releases,
+        rule_id=rule,
+    )
+
+
 def ensure_steps(policy_model, step_model, status_type_model) -> None:
     """Give each default policy its seeded ladder when it has no steps yet."""
     for policy_name, steps in DEFAULT_STEPS.items():
@@ -97,3 +139,14 @@ def ensure_steps(policy_model, step_model, status_type_model) -> None:
                 releases_on_payment=releases,
                 rule_id=rule,
             )
+    cancelled_steps_cancel_subscriptions(step_model)
+
+
+def cancelled_steps_cancel_subscriptions(step_model) -> None:
+    """R-D6: every step to a cancelled status cancels the subscriptions at once, unless it says
+    otherwise (a migration's model from before issue 16 has no such field: nothing to do)."""
+    if not any(f.name == "subscription_effect" for f in step_model._meta.get_fields()):
+        return
+    step_model.objects.filter(
+        status_type__backend_status="cancelled", subscription_effect="none"
+    ).update(subscription_effect=CANCELLED_STEP_EFFECT)

@@ -309,5 +309,11 @@ class Settlement(models.Model):
 
 # The dunning ladder's models live in their own module (issue 16); imported here so that Django
 # registers them with billing and every caller keeps importing them from billing.models.
-from .dunning_models import DunningEvent, DunningState, DunningStep, StepCondition  # noqa: E402, F401
+from .dunning_models import (  # noqa: E402, F401
+    DunningEvent,
+    DunningState,
+    DunningStep,
+    StepCondition,
+    SubscriptionEffect,
+)
 from .notice_models import NoticeKind, NoticeLog, NoticeStatus, ReminderNotice, StepNotice  # noqa: E402, F401, I001
