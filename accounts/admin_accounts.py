@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import lifecycle, services
 from .actors import as_actor
+from .admin_account_list import AccountListMixin
 from .admin_frames import account_menu, overview_sections
 from .admin_gear import GearMenuMixin
 from .admin_logs import ReadOnlyInline
@@ -146,7 +147,9 @@ class ScheduledStatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Account)
-class AccountAdmin(LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.ModelAdmin):
+class AccountAdmin(
+    AccountListMixin, LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.ModelAdmin
+):
     list_display = [
         "overview_link",
         "name",

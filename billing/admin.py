@@ -99,3 +99,6 @@ class RecurringChargeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     ]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+
+# Issue 18: search, the policy filter, the policy bulk action and the ledger export of the list.
+from . import admin_account_list  # noqa: E402, F401

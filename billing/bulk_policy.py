@@ -1,0 +1,84 @@
+"""Apply a dunning policy to many accounts (issue 18's bulk action): what it will do to each
+account — the policy, the threshold and allowed period it brings (R-B2), and the status the credit
+decision then gives (R-CH3 holds an Active account the new threshold no longer covers; a lower
+one releases a money hold, R-CH5) — and doing it through `services.assign_policy`, which audits
+every change (R-B2). The preview writes nothing and asks `decisions.decide`, the function the
+service's own evaluation calls.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.admin_list_frames import BulkRow
+from accounts.models import Account
+from accounts.models import BackendStatus as S
+
+from . import decisions, services
+from .credit import credit_facts_of
+from .errors import BillingError
+from .models import DunningPolicy
+
+
+def _days(value) -> str:
+    return "∞" if value is None else f"{value} days"
+
+
+def _after(account: Account, policy: DunningPolicy, now) -> tuple[Any, str]:
+    """The account as the policy leaves it (in memory), and the status the decision gives."""
+    changed = copy.copy(account)
+    changed.dunning_policy_id = policy.pk
+    changed.financial_blocking_threshold = policy.default_threshold
+    changed.allowed_negative_days = policy.default_allowed_negative_days
+    ctx = decisions.contexts([changed])[account.pk]
+    decision = decisions.decide(account.backend_status, credit_facts_of(changed, now), ctx, "R-CH3")
+    if decision is None:
+        return changed, f"status stays {account.status_type.name}"
+    target = decisions.target_type(decision).name
+    return changed, f"status {account.status_type.name} → {target} ({decision.rule_id})"
+
+
+def preview_policy(accounts: list[Account], data: dict, actor: Any, now=None) -> list[BulkRow]:
+    """Per account: old → new policy, threshold and period, and the status it leads to."""
+    policy, now = data["policy"], now or timezone.now()
+    rows = []
+    for account in accounts:
+        current = account.status_type.name
+        if account.backend_status == S.DELETED:
+            rows.append(BulkRow(account, current, refused="the account is deleted."))
+            continue
+        old = services.policy_for(account)
+        changed, status = _after(account, policy, now)
+        if (
+            account.dunning_policy_id == policy.pk
+            and changed.financial_blocking_threshold == account.financial_blocking_threshold
+            and changed.allowed_negative_days == account.allowed_negative_days
+        ):
+            rows.append(BulkRow(account, current, f"already on {policy.name}", changes=False))
+            continue
+        result = (
+            f"{old.name} → {policy.name}; threshold {account.financial_blocking_threshold} → "
+            f"{changed.financial_blocking_threshold}; allowed negative period "
+            f"{_days(account.allowed_negative_days)} → {_days(changed.allowed_negative_days)}; "
+            f"{status}"
+        )
+        rows.append(BulkRow(account, current, result))
+    return rows
+
+
+def perform_policy(accounts: list[Account], data: dict, actor: Any) -> list[BulkRow]:
+    """assign_policy for every account the preview accepts, each in its own transaction."""
+    done = []
+    for row in preview_policy(accounts, data, actor):
+        if not row.refused and row.changes:
+            try:
+                services.assign_policy(
+                    row.account, data["policy"], actor=actor, reason=data.get("reason", "")
+                )
+            except BillingError as exc:
+                row = BulkRow(row.account, row.current, refused=exc.message)
+        done.append(row)
+    return done
