@@ -18,6 +18,7 @@ from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
 from .admin_paging import LargeListAdmin
 from .admin_saving import SaveChangedFieldsMixin, save_changed_fields
+from .admin_statistics import StatisticsPageMixin
 from .currencies import normalized_currency
 from .errors import AccountsError
 from .exemptions import write_audit
@@ -148,7 +149,12 @@ class ScheduledStatusChangeInline(ReadOnlyInline):
 
 @admin.register(Account)
 class AccountAdmin(
-    AccountListMixin, LargeListAdmin, AccountOverviewMixin, GearMenuMixin, admin.ModelAdmin
+    AccountListMixin,
+    LargeListAdmin,
+    StatisticsPageMixin,
+    AccountOverviewMixin,
+    GearMenuMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "overview_link",

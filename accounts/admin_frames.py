@@ -48,6 +48,10 @@ rendered in its place by order key:
 `refunds(account, now)` returns the dict the template reads as `data` (beside `a`, the account,
 and `perms` and `request`); it reads a bounded number of rows (`newest`), so the page's queries
 stay the same however long the account's history is (issue 8).
+
+`statistics_charts` are the Account Statistics page's charts below accounts' own (status over
+time), by order key: 100 dunning funnel, 200 receivables aging (billing). See
+accounts/admin_statistics.py.
 """
 
 from .admin_gear import GearAction, GearMenu
@@ -60,6 +64,7 @@ from .admin_overview import (
     OverviewSections,
     newest,
 )
+from .admin_statistics import StatisticsChart, statistics_charts
 
 account_menu = GearMenu("account")
 overview_sections = OverviewSections()
@@ -73,7 +78,9 @@ __all__ = [
     "GearMenu",
     "OverviewSection",
     "OverviewSections",
+    "StatisticsChart",
     "account_menu",
     "newest",
     "overview_sections",
+    "statistics_charts",
 ]

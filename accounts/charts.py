@@ -12,7 +12,7 @@ from decimal import Decimal
 
 WIDTH, HEIGHT = 640, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 16, 16, 32
-BAR_HEIGHT, BAR_GAP, LABEL_WIDTH = 26, 10, 230
+BAR_HEIGHT, BAR_GAP, LABEL_ROW = 20, 10, 18
 
 
 @dataclass(frozen=True)
@@ -136,13 +136,14 @@ class BarItem:
 
 
 def horizontal_bars(items: list[BarItem]) -> BarChart:
-    """One row per item: the label on the left, the bar from a common baseline, the number
-    after the bar (a funnel reads top to bottom)."""
+    """One row per item, read top to bottom (a funnel): the label above its bar, the bars from a
+    common left edge, the number after the bar."""
     top = max((float(i.value) for i in items), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 110
+    left, span = 8, WIDTH - 8 - 90
+    row = LABEL_ROW + BAR_HEIGHT + BAR_GAP
     bars = []
     for n, item in enumerate(items):
-        y = PAD_TOP + n * (BAR_HEIGHT + BAR_GAP)
+        y = PAD_TOP + n * row + LABEL_ROW
         width = round(max(float(item.value) / top * span, 2 if item.value else 0), 1)
         bars.append(
             Bar(
@@ -150,17 +151,17 @@ def horizontal_bars(items: list[BarItem]) -> BarChart:
                 item.label,
                 item.value,
                 item.text,
-                LABEL_WIDTH,
+                left,
                 y,
                 width,
                 BAR_HEIGHT,
-                LABEL_WIDTH + width + 8,
+                left + width + 8,
                 y + BAR_HEIGHT / 2 + 5,
                 item.url,
             )
         )
-    height = PAD_TOP * 2 + len(items) * (BAR_HEIGHT + BAR_GAP)
-    return BarChart(WIDTH, height, tuple(bars), LABEL_WIDTH - 10, LABEL_WIDTH)
+    height = PAD_TOP + len(items) * row
+    return BarChart(WIDTH, height, tuple(bars), left, left)
 
 
 def vertical_bars(items: list[BarItem]) -> BarChart:

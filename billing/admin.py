@@ -3,12 +3,12 @@ ledger and invoices, read-only (R-B1). Money is posted from the account's gear m
 
 from django.contrib import admin
 
-from accounts.admin_frames import account_menu, overview_sections
+from accounts.admin_frames import account_menu, overview_sections, statistics_charts
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
 from accounts.admin_saving import SaveChangedFieldsMixin
 
-from . import admin_account_actions, admin_corrections, admin_overview
+from . import admin_account_actions, admin_corrections, admin_overview, admin_statistics
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
 # billing's items of the account's frames (accounts/admin_frames.py): Enable…, Record payment…,
@@ -16,6 +16,7 @@ from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringC
 account_menu.register(*admin_account_actions.GEAR_ACTIONS)
 account_menu.register(*admin_corrections.GEAR_ACTIONS)  # R-D8 corrections, R-X2 exemption
 overview_sections.register(*admin_overview.SECTIONS)
+statistics_charts.register(*admin_statistics.CHARTS)  # the dunning funnel, receivables aging
 
 
 class DunningStepInline(admin.TabularInline):

@@ -160,6 +160,21 @@ def earliest_due_dates(book: Book, account_ids: list[int]) -> dict[int, date]:
     )
 
 
+def overdue_on(today: date) -> Q:
+    """An open item is overdue once its due date has come: due on or before `today` (a dunning
+    fee is due at once, R-B3, so it is overdue the day it is charged). The one home of "overdue"
+    for the aging buckets and the control panel's "Pay everything overdue" (issue 18)."""
+    return Q(settled_at__isnull=True, due_date__lte=today)
+
+
+def overdue_total(book: Book, account_id: int, today: date) -> Decimal:
+    """What the account owes on its overdue open items (overdue_on)."""
+    total = book.OpenItem.objects.filter(overdue_on(today), account_id=account_id).aggregate(
+        s=Sum(F("amount") - F("settled"))
+    )["s"]
+    return Decimal(total or 0)
+
+
 def outstanding_total(book: Book, account_id: int) -> Decimal:
     total = book.OpenItem.objects.filter(account_id=account_id, settled_at__isnull=True).aggregate(
         s=Sum(F("amount") - F("settled"))

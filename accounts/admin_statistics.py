@@ -1,0 +1,142 @@
+"""The Account Statistics page of the operator portal (R-E2, issue 18): accounts per status type
+over the last weeks (from the status history), and the charts other apps register in
+`statistics_charts` (billing: the dunning funnel and receivables aging), each drawn as inline
+SVG with its numbers in a table under it and an "as of" time.
+
+The page's figures are computed together and cached like the sidebar's counts: until an account,
+a status change or anything a registered chart's `stamp()` watches is added, and for
+ACCOUNT_STATISTICS_MAX_AGE seconds at most (0: computed on every request). So a count and the
+list it opens always agree (issue 18 defect 6).
+
+    from accounts.admin_frames import StatisticsChart, statistics_charts
+    statistics_charts.register(
+        StatisticsChart("aging", 300, "admin/billing/statistics/aging.html", aging_context, stamp)
+    )
+
+`context(scope, now)` returns the dict the template reads as `data`; `scope` is a queryset of
+the accounts to count, or None for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import QuerySet
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from . import charts
+from .models import Account
+from .selectors import statistics_max_age, statistics_stamp
+from .statistics import status_over_time
+
+PAGE_CACHE_KEY = "accounts:account-statistics:page:{scope}"
+
+
+@dataclass(frozen=True)
+class StatisticsChart:
+    """One chart of the statistics page; its template reads `context(scope, now)` as `data`."""
+
+    key: str
+    order: int
+    template: str
+    context: Callable[[QuerySet[Account] | None, datetime], dict]
+    stamp: Callable[[], tuple] = tuple
+
+
+class StatisticsCharts:
+    """The charts apps register below the accounts' own, by order key."""
+
+    def __init__(self):
+        self._charts: dict[str, StatisticsChart] = {}
+
+    def register(self, *charts_: StatisticsChart) -> None:
+        for chart in charts_:
+            taken = {c.order: c.key for c in self._charts.values()}
+            if chart.key in self._charts or chart.order in taken:
+                raise ImproperlyConfigured(f"Statistics chart {chart.key!r} is registered twice.")
+            self._charts[chart.key] = chart
+
+    def charts(self) -> tuple[StatisticsChart, ...]:
+        return tuple(sorted(self._charts.values(), key=lambda c: c.order))
+
+
+statistics_charts = StatisticsCharts()
+
+
+def status_chart(scope: QuerySet[Account] | None, now: datetime) -> dict:
+    """Accounts per status row at each week end (a stacked area), with a link from each row's
+    count of now to the accounts it counts (the same counts as the sidebar)."""
+    over_time, counted_at = status_over_time(timezone.localdate(now), scope)
+    changelist = reverse("admin:accounts_account_changelist")
+    series = [
+        charts.Series(row.backend_status, row.label, values) for row, values in over_time.rows
+    ]
+    return {
+        "chart": charts.stacked_area(list(over_time.dates), series),
+        "dates": over_time.dates,
+        "rows": [
+            {
+                "row": row,
+                "values": values,
+                "url": f"{changelist}?status_type__id__in={','.join(map(str, row.type_ids))}",
+            }
+            for row, values in over_time.rows
+        ],
+        "as_of": counted_at,
+    }
+
+
+def page_figures(scope: QuerySet[Account] | None = None, scope_key: str = "all") -> dict:
+    """Every chart's data for the page, cached while nothing they count has changed."""
+    now = timezone.now()
+    registered = statistics_charts.charts()
+    max_age = statistics_max_age()
+    stamp = None
+    if max_age:
+        stamp = (statistics_stamp(), tuple(c.stamp() for c in registered), timezone.localdate(now))
+        cached = cache.get(PAGE_CACHE_KEY.format(scope=scope_key))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    figures = {
+        "status": status_chart(scope, now),
+        "parts": [(c.key, c.template, c.context(scope, now)) for c in registered],
+    }
+    if max_age:
+        cache.set(PAGE_CACHE_KEY.format(scope=scope_key), (stamp, figures), max_age)
+    return figures
+
+
+class StatisticsPageMixin:
+    """Adds `statistics/` (admin:accounts_account_statistics) to the account admin."""
+
+    def get_urls(self):
+        page = path(
+            "statistics/",
+            self.admin_site.admin_view(self.statistics_view),
+            name="accounts_account_statistics",
+        )
+        return [page, *super().get_urls()]
+
+    def statistics_view(self, request):
+        if not request.user.has_perm("accounts.view_account"):
+            raise PermissionDenied
+        figures = page_figures()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Account Statistics",
+            "status": figures["status"],
+            "parts": [
+                {"key": key, "template": template, "data": data}
+                for key, template, data in figures["parts"]
+            ],
+            "max_age": statistics_max_age(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/portal/statistics.html", context)
