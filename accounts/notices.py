@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import Account, Membership, StatusChange
+from .resellers import contact_for
 
 SUBJECT_LOCKED = _("Your account {account} is locked")
 SUBJECT_UNLOCKED = _("Your account {account} is unlocked: renew by {deadline}")
@@ -35,7 +36,8 @@ def recipients(account: Account, user_pk: int | None = None) -> list[str]:
 def _send(template: str, subject: str, to: list[str], context: dict[str, Any]) -> int:
     if not to:
         return 0
-    context = {**context, "orders_contact": settings.ORDERS_CONTACT}
+    # R-R1: a reseller's customers are sent to their reseller.
+    context = {**context, "orders_contact": contact_for(context.get("account"))}
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import arguments, lifecycle
+from . import arguments, lifecycle, resellers
 from .actors import as_actor
 from .bulk import history_row, record_history
 from .changes import MSG_FUTURE_CHANGE, StatusPreview, change_status, preview_status_change
@@ -78,6 +78,7 @@ ACCOUNT_FIELDS = {
     "allowed_negative_days",
     "next_payment_date",
     "dunning_policy",
+    "reseller",  # R-R1: accounts.resellers.new_account_fields
 }
 NAME_LENGTH = Account._meta.get_field("name").max_length
 MSG_NUMBER_TAKEN = _("The account number {number} is already used by another account.")
@@ -148,7 +149,7 @@ def create_account(
         raise InvalidTransition(
             MSG_NEW_ACCOUNT_STATUS.format(status=label(status_type.backend_status))
         )
-    fields = _clean_account_fields(dict(fields))
+    fields = resellers.new_account_fields(_clean_account_fields(dict(fields)), actor)
     # R-B2: what was not given comes from the policy (the default one when none is named).
     fields.update(lifecycle.account_defaults(fields))
     reason = get_reason(NEW_ACCOUNT_REASON, status_type.backend_status)

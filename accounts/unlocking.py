@@ -34,6 +34,7 @@ from .errors import (
 )
 from .exemptions import set_renewal_deadline
 from .models import Account, AccountStatusType, BackendStatus, StatusChange, UnlockAttempt
+from .resellers import contact_for
 from .statuses import default_status_type, get_reason
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def _no_longer_held(account: Account) -> str | None:
 
 def _refusal(account: Account, today: date) -> str | None:
     """R-G2, R-G2b: why this account may not be unlocked on `today`, or None when it may."""
-    contact = settings.ORDERS_CONTACT
+    contact = contact_for(account).described  # R-R1: the reseller's, else ORDERS_CONTACT
     moot = _no_longer_held(account) or not_a_payment_lock(account)
     if moot:
         return moot

@@ -7,16 +7,18 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import exemptions, integrity, lifecycle
+        from accounts import exemptions, integrity, lifecycle, resellers
 
         from . import hooks, scopes
         from . import integrity as checks
+        from .resellers import follow_reseller
 
         lifecycle.resolves_target(hooks.unlock_below_threshold_gives_credit_hold)
         lifecycle.on_status_change(hooks.after_status_changes)
         lifecycle.provides_account_defaults(hooks.account_defaults_from_policy)  # R-B2
         exemptions.on_exemption_change(hooks.release_exempted)  # R-X2
         scopes.register()  # R-R3: how billing's rows reach a reseller (accounts.scoping)
+        resellers.on_reseller_change(follow_reseller)  # R-R2: a moved account's policy
         # verify_ledger (accounts.integrity): per chunk of accounts the money checks around
         # accounts' history (40) and outbox (50) ones, then the dunning states once.
         integrity.register_check(checks.balances, order=10, per_chunk=True)  # R-B1, R-CH1

@@ -100,14 +100,15 @@ def account_defaults_from_policy(fields) -> dict:
     provider's default) and its reseller's own threshold and allowed negative period, else the
     policy's; create_account keeps any field it was given."""
     reseller = fields.get("reseller")
-    policy = fields.get("dunning_policy") or _default_policy(reseller)
+    policy = fields.get("dunning_policy") or reseller_default_policy(reseller)
     defaults = {} if policy is None else _policy_defaults(policy)
     if reseller is not None:
         defaults.update(reseller.account_defaults())
     return defaults
 
 
-def _default_policy(reseller):
+def reseller_default_policy(reseller):
+    """The policy a new account of `reseller` takes (R-R2): its own default, else the provider's."""
     if reseller is not None:
         own = DunningPolicy.objects.filter(reseller=reseller, is_reseller_default=True).first()
         if own is not None:

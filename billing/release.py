@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.models import BackendStatus as S
+from accounts.resellers import contact_for
 from accounts.unlocking import not_a_payment_lock, unlock_window_last_day
 
 from . import decisions
@@ -153,13 +154,33 @@ def anchor_after(paid: Decimal, unpaid: tuple[Decimal, list[tuple[date, Decimal]
     return None
 
 
+def items_after(paid: Decimal, unpaid, items: tuple) -> tuple:
+    """The ladder's items (R-D5: fees left out) once `paid` has settled the unpaid items oldest
+    due first. The fees among them are taken as settled first: more money never holds an
+    account that less released, so the amount found can only err on the side that releases."""
+    loose, all_items = unpaid
+    fees = sum((o for _d, o in all_items), ZERO) - sum((o for _d, o in items), ZERO)
+    left = paid - loose - max(fees, ZERO)
+    after = []
+    for due, outstanding in items:
+        take = min(max(left, ZERO), outstanding)
+        left -= take
+        if outstanding - take > 0:
+            after.append((due, outstanding - take))
+    return tuple(after)
+
+
 def after_payment(facts: CreditFacts, ctx, paid: Decimal, unpaid) -> tuple[CreditFacts, object]:
     """The facts and context the payment path decides on once `paid` is posted and settled."""
     balance = facts.balance + paid
     negative_since = facts.negative_since if balance < 0 else None
     return (
         replace(facts, balance=balance, negative_since=negative_since),
-        replace(ctx, anchor=anchor_after(paid, unpaid)),
+        replace(
+            ctx,
+            anchor=anchor_after(paid, unpaid),
+            items=items_after(paid, unpaid, ctx.items) if ctx.items else (),
+        ),
     )
 
 
@@ -176,6 +197,7 @@ def smallest_releasing_payment(backend, facts: CreditFacts, ctx, unpaid) -> Deci
     for _due, outstanding in items:
         running += outstanding
         lines.append(running)
+    lines += _amount_lines(ctx, running)
     for paid in sorted({line for line in lines if line >= 0}):
         after, ctx_after = after_payment(facts, ctx, paid, unpaid)
         decision = decisions.decide(backend, after, ctx_after)
@@ -184,12 +206,19 @@ def smallest_releasing_payment(backend, facts: CreditFacts, ctx, unpaid) -> Deci
     return None
 
 
+def _amount_lines(ctx, owed: Decimal) -> list[Decimal]:
+    """R-D5: a payment that takes the overdue total a cent below a step's amount may be enough
+    (conservatively measured on everything owed, the fees first, as items_after settles)."""
+    amounts = [s.min_overdue_amount for s in ctx.ladder if s.min_overdue_amount]
+    return [owed - amount + CENT for amount in amounts]
+
+
 def _admin_hold_release(account: Account, now: datetime, done) -> Release:
     refusal = not_a_payment_lock(account)  # R-G2b: Unlock lifts only a non-payment lock
     if refusal:
         return done(ZERO, refusal, OPERATOR, "R-G2b")
     next_payment = account.next_payment_date
-    contact = settings.ORDERS_CONTACT
+    contact = contact_for(account).described  # R-R1: the reseller's, else ORDERS_CONTACT
     if next_payment is None:
         return done(ZERO, MSG_UNLOCK_NO_DATE.format(contact=contact), OPERATOR, "R-G2")
     facts = credit_facts_of(account, now)

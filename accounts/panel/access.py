@@ -12,6 +12,7 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BackendStatus as B
+from accounts.resellers import contact_for
 
 
 class Capability(StrEnum):
@@ -70,6 +71,20 @@ MSG_CANCELLED = _(
     "Company is cancelled. You cannot sign in to this company any more; contact administrator "
     "to reactivate it."
 )
+# R-R1: a reseller's customers are sent to their reseller (accounts.resellers.contact_for).
+MSG_BLOCKED_RESELLER = _(
+    "Company is blocked. You are not allowed to perform any actions for this company. "
+    "Contact your reseller {contact} for the further information."
+)
+MSG_CANCELLED_RESELLER = _(
+    "Company is cancelled. You cannot sign in to this company any more; contact your reseller "
+    "{contact} to reactivate it."
+)
+RESELLER_BLOCKED_MESSAGES = {
+    B.ADMINISTRATIVE_HOLD: MSG_BLOCKED_RESELLER,
+    B.CANCELLED: MSG_CANCELLED_RESELLER,
+    B.DELETED: MSG_DELETED,
+}
 BLOCKED_MESSAGES = {
     B.ADMINISTRATIVE_HOLD: MSG_BLOCKED,
     B.CANCELLED: MSG_CANCELLED,  # R-D3 "Terminated": no login; an operator re-enables it
@@ -126,8 +141,14 @@ def allows(backend_status: str, capability: Capability) -> bool:
     return capability in capabilities(backend_status)
 
 
-def blocked_message(backend_status: str) -> str:
-    return str(BLOCKED_MESSAGES.get(backend_status, MSG_BLOCKED))
+def blocked_message(backend_status: str, account: object = None) -> str:
+    """The blocked-company text; for a reseller's account it names the reseller's contact
+    (R-R1) instead of "administrator"."""
+    contact = contact_for(account)
+    if not contact.is_reseller:
+        return str(BLOCKED_MESSAGES.get(backend_status, MSG_BLOCKED))
+    message = RESELLER_BLOCKED_MESSAGES.get(backend_status, MSG_BLOCKED_RESELLER)
+    return str(message).format(contact=contact.described)
 
 
 def refusal_message(

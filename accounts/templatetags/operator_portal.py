@@ -10,11 +10,13 @@ from accounts.selectors import statistics_max_age as max_age
 register = template.Library()
 
 
-@register.simple_tag
-def account_statistics() -> dict:
-    """The rows with a link to the accounts they count, and when they were counted."""
+@register.simple_tag(takes_context=True)
+def account_statistics(context) -> dict:
+    """The rows with a link to the accounts they count, and when they were counted; counted
+    among the accounts the operator sees (R-R3)."""
     changelist = reverse("admin:accounts_account_changelist")
-    rows, counted_at = counted_account_statistics()
+    request = context.get("request")
+    rows, counted_at = counted_account_statistics(getattr(request, "user", None))
     return {
         "rows": [
             {

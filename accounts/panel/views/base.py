@@ -89,7 +89,7 @@ class PanelView(View):
             return render_panel(
                 request,
                 "panel/blocked.html",
-                {"message": access.blocked_message(status)},
+                {"message": access.blocked_message(status, self.account)},
                 account=self.account,
                 status=403,
             )
