@@ -37,6 +37,7 @@ rendered in its place by order key:
     400 scheduled      wide        accounts (R-E4)
     500 subscriptions  wide        subscriptions
     600 ledger         wide        billing (with the unpaid invoices)
+    650 notices        wide        billing (the notices sent, R-D7)
     700 deliveries     wide        accounts (R-X6)
     800 audit          wide        accounts (unlock attempts and audited changes)
 

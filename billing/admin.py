@@ -101,5 +101,6 @@ class RecurringChargeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
 
-# Issue 18: search, the policy filter, the policy bulk action and the ledger export of the list.
-from . import admin_account_list  # noqa: E402, F401
+# Issue 18: search, the policy filter, the policy bulk action and the ledger export of the list;
+# R-D7 notices: the templates, their preview, the notice log and the overview section.
+from . import admin_account_list, admin_notices  # noqa: E402, F401

@@ -47,6 +47,7 @@ SECTIONS = [
     "scheduled",
     "subscriptions",
     "ledger",
+    "notices",
     "deliveries",
     "audit",
 ]
@@ -59,6 +60,7 @@ PAGE_IDS = [
     "overview-scheduled",
     "overview-subscriptions",
     "overview-ledger",
+    "overview-notices",
     "overview-deliveries",
     "overview-audit",
 ]
