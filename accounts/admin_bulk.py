@@ -96,7 +96,7 @@ class BulkActionsMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": opts,
-            "title": action.label,
+            "title": action.label.rstrip("…"),
             "action": action,
             "action_name": action_name(action),
             "accounts": accounts,
