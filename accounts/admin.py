@@ -10,6 +10,7 @@ from . import (  # noqa: F401 - each module registers its pages with the admin s
     admin_guards,
     admin_jobs,
     admin_logs,
+    admin_resellers,
     admin_scoping,
     admin_setup,
     admin_users,
@@ -25,7 +26,7 @@ from .api import admin as _service_api_key_admin  # noqa: F401
 
 admin_guards.install(admin.site)  # issue 15 item 10: a NUL in a query string is a 400
 admin_scoping.install(admin.site)  # R-R3: every ModelAdmin, now and later, sees its scope
-account_menu.register(*GEAR_ACTIONS)
-overview_sections.register(*SECTIONS)
+account_menu.register(*GEAR_ACTIONS, admin_resellers.MOVE_ACTION)
+overview_sections.register(*SECTIONS, admin_resellers.RESELLER_SECTION)
 
 __all__ = ["AccountAdmin", "ReadOnlyAdmin", "ReadOnlyInline"]

@@ -34,6 +34,7 @@ SUPPORT_AGENT_PERMISSIONS = (
     "subscriptions.view_resource",
     "accounts.unlock_user_account",
     "accounts.lock_user_account",
+    "accounts.view_reseller",  # issue 17: whose account it is (R-R1)
 )
 # Billing managers: payments, thresholds, approvals, status changes and the dunning policies.
 BILLING_MANAGER_PERMISSIONS = (
@@ -81,6 +82,14 @@ ADMINISTRATOR_PERMISSIONS = (
     "auth.view_group",
     "auth.add_group",
     "auth.change_group",
+    # issue 17: resellers, their operators, moving an account between them (R-R1, R-R3)
+    "accounts.add_reseller",
+    "accounts.change_reseller",
+    "accounts.move_account_reseller",
+    "accounts.view_operatorprofile",
+    "accounts.add_operatorprofile",
+    "accounts.change_operatorprofile",
+    "accounts.delete_operatorprofile",
 )
 OPERATOR_GROUPS = {
     SUPPORT_AGENT: SUPPORT_AGENT_PERMISSIONS,
@@ -131,6 +140,24 @@ ADDED_LATER = {
 def grant_added_permissions(group_model, permission_model) -> None:
     """Give the existing operator groups the permissions added to them since they were made."""
     for name, permission_names in ADDED_LATER.items():
+        group = group_model.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.add(*_permissions(permission_model, permission_names))
+
+
+# Issue 17's permissions, granted to the existing groups by accounts' migration 0016.
+RESELLER_PERMISSIONS = {
+    SUPPORT_AGENT: ("accounts.view_reseller",),
+    BILLING_MANAGER: ("accounts.view_reseller",),
+    ADMINISTRATOR: tuple(
+        p for p in ADMINISTRATOR_PERMISSIONS if "reseller" in p or "operatorprofile" in p
+    ),
+}
+
+
+def grant_reseller_permissions(group_model, permission_model) -> None:
+    """Give the existing operator groups issue 17's permissions (resellers, R-R1–R-R3)."""
+    for name, permission_names in RESELLER_PERMISSIONS.items():
         group = group_model.objects.filter(name=name).first()
         if group is not None:
             group.permissions.add(*_permissions(permission_model, permission_names))

@@ -8,6 +8,8 @@ that does not exist (never a 403 that would confirm it exists, never Django's re
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import TO_FIELD_VAR
+from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,32 @@ class ScopedAdminMixin:
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(str(MSG_NOT_FOUND).format(name=opts.verbose_name, id=object_id))
+
+    # Django checks the permission before it looks the object up (a 403 for any id); the scope
+    # comes first here, so another reseller's object is the 404 a missing id is.
+
+    def _in_scope_or_404(self, request, object_id) -> None:
+        to_field = request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR))
+        if to_field and not self.to_field_allowed(request, to_field):
+            return  # Django answers it: 400 (DisallowedModelAdminToField)
+        if self.get_object(request, unquote(object_id), to_field) is None:
+            self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def user_change_password(self, request, id, form_url=""):
+        self._in_scope_or_404(request, id)
+        return super().user_change_password(request, id, form_url)
 
     # --- writes: reference data and the provider's records are the provider's (R-R3) ---
 
@@ -64,6 +92,8 @@ class ScopedAdminMixin:
         fields = list(super().get_fields(request, obj))
         if scoping.owns_reseller_field(self.model) and scoping.is_reseller_operator(request.user):
             fields = [f for f in fields if f != "reseller"]
+        elif obj is None and scoping.owns_reseller_field(self.model) and "reseller" not in fields:
+            fields.append("reseller")  # a provider operator says whose the new row is
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -78,7 +108,32 @@ class ScopedAdminMixin:
             inline.__class__ = _scoped_inline_class(type(inline))
         return inlines
 
-    # --- provider operators filter by reseller (R-R3) ---
+    def allowed_gear_actions(self, request, obj):
+        """A gear menu without the provider-only items for a reseller operator."""
+        return [
+            action
+            for action in super().allowed_gear_actions(request, obj)
+            if scoping.has_perm(request.user, action.permission)
+        ]
+
+    # --- provider operators filter by reseller and see the column (R-R3) ---
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self._shows_reseller(request) and "reseller" not in columns:
+            columns.insert(min(2, len(columns)), "reseller")
+        return columns
+
+    def get_list_select_related(self, request):
+        related = super().get_list_select_related(request)
+        if self._shows_reseller(request) and isinstance(related, list | tuple):
+            return [*related, "reseller"]
+        return related
+
+    def _shows_reseller(self, request) -> bool:
+        return scoping.owns_reseller_field(self.model) and not scoping.is_reseller_operator(
+            request.user
+        )
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))

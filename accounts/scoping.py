@@ -108,6 +108,18 @@ def scope_to_reseller(queryset: QuerySet, reseller_id: int | None) -> QuerySet:
     return queryset.filter(**{rule: reseller_id})
 
 
+# Permissions only provider operators use, whatever groups a reseller operator is in (moving an
+# account between resellers): their items are not offered to reseller operators.
+PROVIDER_ONLY_PERMISSIONS = {"accounts.move_account_reseller"}
+
+
+def has_perm(user: Any, permission: str) -> bool:
+    """`user.has_perm`, except that a reseller operator never holds a provider-only one."""
+    if permission in PROVIDER_ONLY_PERMISSIONS and is_reseller_operator(user):
+        return False
+    return user.has_perm(permission)
+
+
 def is_shared(model: type[Model]) -> bool:
     return rule_for(model) == SHARED
 
