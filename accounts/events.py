@@ -188,11 +188,13 @@ def fan_out(*, now: datetime | None = None, enqueue: bool = True, batch_size: in
             if not events:
                 return made
             new_ids, done = [], []
+            owners = reseller_of_accounts({e.account_id for e in events} - {None})
             for event in events:  # one savepoint per event (issue 15, item 3)
                 before = counts["failed"]
                 item = f"event {event.pk}"
+                owner = owners.get(event.account_id)
                 with jobs.isolated(FAN_OUT_TASK, counts, account_id=event.account_id, item=item):
-                    new_ids += _fan_out_event(event, endpoints, now)
+                    new_ids += _fan_out_event(event, endpoints, now, owner)
                     done.append(event.pk)
                 if counts["failed"] > before:
                     failed.add(event.pk)
@@ -202,10 +204,22 @@ def fan_out(*, now: datetime | None = None, enqueue: bool = True, batch_size: in
                 transaction.on_commit(partial(_enqueue_deliveries, new_ids), robust=True)
 
 
-def _fan_out_event(event: OutboxEvent, endpoints: list, now: datetime) -> list[int]:
-    """The event's new deliveries, one per endpoint that wants it."""
+def reseller_of_accounts(account_ids: set[int]) -> dict[int, int | None]:
+    """{account id: its reseller id} for a batch of events (one query)."""
+    if not account_ids:
+        return {}
+    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "reseller_id"))
+
+
+def _fan_out_event(
+    event: OutboxEvent, endpoints: list, now: datetime, reseller_id: int | None = None
+) -> list[int]:
+    """The event's new deliveries, one per endpoint that wants it: the provider's endpoints get
+    every event, a reseller's only its own accounts' (R-R3)."""
     new_ids = []
     for endpoint in endpoints:
+        if endpoint.reseller_id not in (None, reseller_id):
+            continue
         if endpoint.wants(event.event_type):
             delivery, created = WebhookDelivery.objects.get_or_create(
                 endpoint=endpoint, event=event, defaults={"next_attempt_at": now}

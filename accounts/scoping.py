@@ -120,6 +120,12 @@ def has_perm(user: Any, permission: str) -> bool:
     return user.has_perm(permission)
 
 
+def scope_for_key(queryset: QuerySet, key: Any) -> QuerySet:
+    """`queryset` narrowed to what an API key may see (R-R3): a reseller's key its reseller's
+    rows, the provider's key (no reseller) every row."""
+    return scope_to_reseller(queryset, getattr(key, "reseller_id", None))
+
+
 def is_shared(model: type[Model]) -> bool:
     return rule_for(model) == SHARED
 

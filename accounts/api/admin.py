@@ -14,6 +14,7 @@ from .keys import issue_service_api_key as issue
 @admin.register(ServiceApiKey)
 class ServiceApiKeyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "service", "prefix", "is_active", "created_at", "last_used_at"]
+    list_select_related = ["reseller"]
     list_filter = ["is_active", "service"]
     search_fields = ["name", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
@@ -24,7 +25,11 @@ class ServiceApiKeyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         row, raw = issue(
-            obj.name, actor=Actor.operator(request.user), service=obj.service, scopes=obj.scopes
+            obj.name,
+            actor=Actor.operator(request.user),
+            service=obj.service,
+            scopes=obj.scopes,
+            reseller=obj.reseller,  # a reseller operator's: theirs (accounts.admin_scoping)
         )
         obj.pk, obj.prefix, obj.key_hash = row.pk, row.prefix, hash_key(raw)
         obj.is_active, obj.created_at = row.is_active, row.created_at

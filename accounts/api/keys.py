@@ -39,7 +39,7 @@ def hash_key(raw: str) -> str:
 
 
 def issue_service_api_key(
-    name: str, *, actor: Any, service: str = "", scopes: Any = None
+    name: str, *, actor: Any, service: str = "", scopes: Any = None, reseller: Any = None
 ) -> tuple[ServiceApiKey, str]:
     """Create a key for a service (R-S3: `service` is the plans' service it answers for, blank for
     the whole account; `scopes` what it may do, issue 19); returns the row and the key, which is
@@ -59,7 +59,12 @@ def issue_service_api_key(
     try:
         with transaction.atomic():
             row = ServiceApiKey.objects.create(
-                name=name, service=service, scopes=scopes, prefix=prefix, key_hash=hash_key(raw)
+                name=name,
+                service=service,
+                scopes=scopes,
+                prefix=prefix,
+                key_hash=hash_key(raw),
+                reseller=reseller,  # R-R3: a reseller's key sees its reseller's accounts only
             )
     except IntegrityError:
         raise InvalidApiKey(MSG_NAME_TAKEN.format(name=name)) from None

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
+from accounts import scoping
 from accounts.models import Account
 
 MSG_NUL = "A query parameter cannot contain a NUL character."
@@ -20,9 +21,10 @@ ACCOUNT_NUMBER = OpenApiParameter(
 
 
 def visible_accounts(request):
-    """The accounts this request's key may see: all of them until resellers exist (R-R3 will
-    narrow it to the key's reseller; an account outside it is then a 404, like an unknown one)."""
-    return Account.objects.select_related("status_type", "status_reason")
+    """The accounts this request's key may see (R-R3): a reseller's key its reseller's, the
+    provider's key all; an account outside them is a 404, like an unknown one."""
+    accounts = Account.objects.select_related("status_type", "status_reason")
+    return scoping.scope_for_key(accounts, request.auth)
 
 
 class AccountNested:

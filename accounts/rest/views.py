@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import scoping, services
 from accounts.models import (
     Account,
     Membership,
@@ -130,6 +130,8 @@ class AccountViewSet(
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        if getattr(request.auth, "reseller_id", None) is not None:
+            fields["reseller"] = request.auth.reseller  # R-R3: a reseller key's accounts are its
         account = services.create_account(
             name=fields.pop("name"), actor=api_actor(request), **fields
         )
@@ -274,4 +276,7 @@ class EventViewSet(mixins.ListModelMixin, ReadOnly):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        return OutboxEvent.objects.select_related("account")
+        # R-R3: a reseller's key reads its reseller's accounts' events only.
+        return scoping.scope_for_key(
+            OutboxEvent.objects.select_related("account"), self.request.auth
+        )

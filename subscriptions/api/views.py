@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
 
+from accounts import scoping
 from accounts.actors import Actor
 from accounts.api.auth import service_api
 from accounts.models import Account, BackendStatus
@@ -56,13 +57,14 @@ def serves(account_pk: int, backend_status: str, service: str) -> bool:
     )
 
 
-def is_entitled(number: str, service: str = "") -> tuple[bool, int | None]:
-    """(may the account use `service` now, its pk); an unknown account may not. A key with no
-    service answers for the account (DESIGN §2 "service use")."""
+def is_entitled(number: str, service: str = "", key=None) -> tuple[bool, int | None]:
+    """(may the account use `service` now, its pk); an unknown account may not, nor one outside
+    a reseller's key (R-R3: answered like an unknown one). A key with no service answers for the
+    account (DESIGN §2 "service use")."""
     if "\x00" in number:  # PostgreSQL text cannot hold NUL: no account has such a number
         return False, None
     row = (
-        Account.objects.filter(number=number)
+        scoping.scope_for_key(Account.objects.filter(number=number), key)
         .values_list("pk", "status_type__backend_status")
         .first()
     )
@@ -81,7 +83,7 @@ def is_entitled(number: str, service: str = "") -> tuple[bool, int | None]:
 
 @service_api("GET")
 def entitlement(request, key, number: str):
-    allowed, _pk = is_entitled(number, key.service)
+    allowed, _pk = is_entitled(number, key.service, key)
     return JsonResponse({"allowed": True} if allowed else REFUSED)
 
 
@@ -146,7 +148,7 @@ def usage(request, key, number: str):
     fields, problem = parse_usage(request.body)
     if fields is None:
         return bad_request(problem)
-    allowed, pk = is_entitled(number, key.service)
+    allowed, pk = is_entitled(number, key.service, key)
     if not allowed:
         return JsonResponse(REFUSED, status=403)
     try:
@@ -155,7 +157,7 @@ def usage(request, key, number: str):
         return JsonResponse({"error": str(exc.message)}, status=409)
     except BillingError as exc:
         return bad_request(exc.message)
-    allowed_after, _pk = is_entitled(number, key.service)
+    allowed_after, _pk = is_entitled(number, key.service, key)
     return JsonResponse(
         {
             "recorded": True,
