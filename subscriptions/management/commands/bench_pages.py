@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.api.keys import issue_service_api_key
 from accounts.models import Account, ServiceApiKey
-from subscriptions.management.bench import data, load, pages
+from subscriptions.management.bench import data, export, load, pages
 
 MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
 WARMUP_SECONDS = 3
@@ -56,6 +56,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
         parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+        parser.add_argument(
+            "--export-only",
+            action="store_true",
+            help="only the account list's CSV export case (issue 18): 10,000 vs 100,000 rows",
+        )
         parser.add_argument("--write", action="store_true", help="write the table into --output")
         parser.add_argument(
             "--output",
@@ -84,6 +89,8 @@ class Command(BaseCommand):
         result = {"accounts": opts["accounts"], "cpus": os.cpu_count()}
         result["counts"], result["generated_s"] = self.generate(opts["accounts"])
         operator, customer, account = pages.people()
+        if opts["export_only"]:
+            return self.export_case(operator, opts)
         result["load_before"] = os.getloadavg()
         self.say(f"Load average before the timings: {fmt_load(result['load_before'])}")
         result["pages"] = pages.in_process(
@@ -97,6 +104,16 @@ class Command(BaseCommand):
         if opts["write"]:
             write_section(opts["output"], render(result))
             self.say(f"Wrote {opts['output']}")
+        self.export_case(operator, opts)
+
+    def export_case(self, operator, opts) -> None:
+        """Issue 18: the list's CSV export of 10,000 and 100,000 filtered rows, memory compared."""
+        runs = export.measure(operator)
+        self.say(export.table(runs))
+        if opts["write"]:
+            section = export.render(runs, Account.objects.count(), os.cpu_count())
+            export.write_section(opts["output"], section)
+            self.say(f"Wrote the export section of {opts['output']}")
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
