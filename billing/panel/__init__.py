@@ -44,6 +44,7 @@ PAGES = (
     ("invoices/<int:pk>/", views.InvoiceView, "invoice"),
     ("pay/", views.PayView, "pay"),
     ("pay/required/", views.PayRequiredView, "pay_required"),
+    ("pay/overdue/", views.PayOverdueView, "pay_overdue"),  # issue 18: suspended companies
     ("pay/test-gateway/<str:reference>/", views.TestGatewayView, "test_gateway"),
 )
 # The menu's order keys keep the order customers know; subscriptions takes 40, accounts 60.

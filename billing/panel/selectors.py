@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts.models import Account, BackendStatus
 from billing.credit import credit_facts_of
 from billing.models import EntryKind, Invoice, LedgerEntry
+from billing.open_items import Book, overdue_total
+from billing.release import CUSTOMER, Release, release_of
 
 CHARGE_KINDS = (EntryKind.CHARGE, EntryKind.USAGE, EntryKind.FEE)
 
@@ -60,3 +62,45 @@ def invoice_of(account: Account, pk: int) -> Invoice:
     if invoice is None:
         raise Http404("No such invoice.")
     return invoice
+
+
+@dataclass(frozen=True)
+class OverduePayment:
+    """What a suspended company may pay (issue 18): everything overdue (open_items' rule), and
+    the one answer to what releases it (R-CH4b, release_of). The two differ when a fee is not
+    yet part of what the ladder counts, or when the balance rule asks for more than the
+    overdue items; the page then names both."""
+
+    overdue: Decimal
+    release: Release
+
+    @property
+    def release_amount(self) -> Decimal:
+        return self.release.amount if self.release.who_must_act == CUSTOMER else Decimal("0.00")
+
+    @property
+    def overdue_releases(self) -> bool:
+        """Paying everything overdue releases the account (more money never holds an account
+        that less money released, billing/release.py)."""
+        return bool(self.release_amount) and self.overdue >= self.release_amount
+
+    @property
+    def same(self) -> bool:
+        return self.overdue == self.release_amount
+
+
+# Suspended, and Credit hold: the ladder's "Suspended until Paid" (R-D1) is a Credit hold type
+# that customers read as suspended.
+OVERDUE_OFFERED = (BackendStatus.SUSPENDED, BackendStatus.CREDIT_HOLD)
+
+
+def overdue_payment(account: Account, now: datetime | None = None) -> OverduePayment | None:
+    """For a held or suspended company with something overdue: the overdue total and what
+    releases it."""
+    if account.backend_status not in OVERDUE_OFFERED:
+        return None
+    now = now or timezone.now()
+    overdue = overdue_total(Book.live(), account.pk, timezone.localdate(now))
+    if overdue <= 0:
+        return None
+    return OverduePayment(overdue.quantize(Decimal("0.01")), release_of(account, now))

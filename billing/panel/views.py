@@ -23,6 +23,7 @@ from .forms import TopUpForm
 PAGE_SIZE = 25
 MSG_PAID = _("Thank you: your payment of {amount} {currency} is recorded.")
 MSG_RELEASED = _("The company is Active again.")
+MSG_NOTHING_OVERDUE = _("Nothing is overdue right now; you may still top up any amount.")
 MSG_NOTHING_REQUIRED = _("No payment is required right now; you may still top up any amount.")
 
 
@@ -41,6 +42,7 @@ class DashboardView(PanelView):
                 else [],
                 "status_reason": account.status_reason,
                 "is_suspended": account.backend_status == BackendStatus.SUSPENDED,
+                "overdue": selectors.overdue_payment(account) if self.allowed(C.PAY) else None,
             },
         )
 
@@ -88,7 +90,10 @@ class PayView(PanelView):
         required = billing.required_payment(self.account)  # R-CH4: the one rule, as the banner
         initial = {"amount": required} if required else {}
         form = TopUpForm(initial=initial, currency=self.account.currency)
-        return self.render("panel/pay.html", {"form": form, "required": required})
+        overdue = selectors.overdue_payment(self.account)
+        return self.render(
+            "panel/pay.html", {"form": form, "required": required, "overdue": overdue}
+        )
 
     def post(self, request, number):
         form = TopUpForm(request.POST, currency=self.account.currency)
@@ -110,6 +115,24 @@ class PayRequiredView(PanelView):
             messages.info(request, MSG_NOTHING_REQUIRED if waits_for_money else release.reason)
             return redirect("panel:pay", self.account.number)
         return start_payment(self, release.amount)
+
+
+class PayOverdueView(PanelView):
+    """Issue 18: a suspended company pays everything overdue in one step (a POST from the
+    dashboard or the pay page); the gateway's page then shows the amount before it is paid."""
+
+    capability = C.PAY
+    nav_name = "panel:pay"
+
+    def get(self, request, number):
+        return redirect("panel:pay", self.account.number)
+
+    def post(self, request, number):
+        overdue = selectors.overdue_payment(self.account)
+        if overdue is None:
+            messages.info(request, MSG_NOTHING_OVERDUE)
+            return redirect("panel:pay", self.account.number)
+        return start_payment(self, overdue.overdue)
 
 
 def start_payment(view: PanelView, amount):

@@ -22,7 +22,8 @@ class OrderForm(forms.Form):
         self.fields["plan"].label_from_instance = plan_label
         if not allow_trial:
             self.fields["trial"].help_text = _("Trials cannot be ordered in the current status.")
-        self.helper = form_helper(_("Order"), css="btn-primary")
+        # The first step of two: the quote shows the price and first charge before Confirm.
+        self.helper = form_helper(_("Review order"), css="btn-primary")
 
 
 def plan_label(plan) -> str:

@@ -66,20 +66,25 @@ class SubscriptionsView(PanelView):
 
 
 class OrderView(PanelView):
-    """Order a plan; a trial needs ORDER_TRIAL, refused on credit hold (R-CH8)."""
+    """Order a plan in two steps: the form posts to a quote of the price, the period and the
+    first charge (nothing written), whose Confirm posts `_step=confirm` and orders. A trial needs
+    ORDER_TRIAL, refused on credit hold (R-CH8)."""
 
     capability = C.ORDER_COMMERCIAL
     nav_name = "panel:subscriptions"
 
-    def form(self, data=None):
+    def form(self, data=None, initial=None):
         return OrderForm(
             data,
+            initial=initial,
             plans=orderable_plans(self.account),
             allow_trial=self.allowed(C.ORDER_TRIAL),
         )
 
     def get(self, request, number):
-        return self.render("panel/order.html", {"form": self.form()})
+        initial = {"plan": request.GET.get("plan"), "trial": request.GET.get("trial") == "1"}
+        form = self.form(initial=initial if initial["plan"] else None)
+        return self.render("panel/order.html", {"form": form})
 
     def post(self, request, number):
         form = self.form(request.POST)
@@ -89,6 +94,8 @@ class OrderView(PanelView):
         if trial and not self.allowed(C.ORDER_TRIAL):
             return self.refuse(C.ORDER_TRIAL)
         plan = form.cleaned_data["plan"]
+        if request.POST.get("_step") != "confirm":
+            return self.preview(form, plan, trial)
         try:
             sub = subscriptions.order(
                 self.account, plan, actor=Actor.customer(request.user), trial=trial
@@ -97,6 +104,15 @@ class OrderView(PanelView):
             return self.refused_by_service(exc, "panel/order.html", {"form": form})
         messages.success(request, MSG_ORDERED.format(plan=plan.name))
         return redirect("panel:subscription", self.account.number, sub.pk)
+
+    def preview(self, form, plan, trial):
+        """The quote (subscriptions.services.quote_order: the order's own first period and
+        charge), with the confirm and change buttons."""
+        try:
+            quote = subscriptions.quote_order(self.account, plan, trial=trial)
+        except SubscriptionsError as exc:
+            return self.refused_by_service(exc, "panel/order.html", {"form": form})
+        return self.render("panel/order_preview.html", {"quote": quote})
 
     def refused_by_service(self, exc, template, context):
         if isinstance(exc, ActionRefused):

@@ -43,6 +43,7 @@ from .ordering import (
     complete_operation,
     get_plan,
     order,
+    quote_order,
 )
 from .resources import MSG_RELEASED_TWICE, release_resource
 from .usage import record_usage
@@ -76,6 +77,7 @@ __all__ = [
     "downgrade",
     "get_plan",
     "order",
+    "quote_order",
     "record_usage",
     "release_resource",
     "renew",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -59,6 +61,61 @@ def _refuse_other_currency(plan: Plan, account: Account) -> None:
         )
 
 
+def first_period(plan: Plan, *, trial: bool, today: date) -> tuple[date, date, list]:
+    """(start, end, entries written now) of an order's first period: a trial runs its days
+    free; a commercial period counts whole months from today (R-S1) and a prepaid one is
+    charged in full now (proration.opening_charge). The order and its quote both read it."""
+    start, end = (
+        (today, date.fromordinal(today.toordinal() + plan.trial_days))
+        if trial
+        else new_period(today, plan.period_months)[:2]
+    )
+    price = ZERO if trial else plan.price
+    entries = opening_charge(
+        plan.name, price, prepaid=plan.is_prepaid, start=start, end=end, on=today
+    )
+    return start, end, entries
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    """What an order would do, before it is confirmed: the period, the price per period, what
+    is charged now (prepaid) and what is charged at the period's end (postpaid, in arrears)."""
+
+    plan: Plan
+    trial: bool
+    start: date
+    end: date
+    entries: list
+    balance_before: Decimal
+
+    @property
+    def charged_now(self) -> Decimal:
+        return paid_change(self.entries)
+
+    @property
+    def charged_at_end(self) -> Decimal:
+        """A postpaid commercial period is billed in arrears on its last day (charging.py)."""
+        return ZERO if self.trial or self.plan.is_prepaid else self.plan.price
+
+    @property
+    def balance_after(self) -> Decimal:
+        return self.balance_before - self.charged_now
+
+
+def quote_order(
+    account: Account, plan: Plan | int | str, *, trial: bool = False, today: date | None = None
+) -> OrderQuote:
+    """The quote of order(account, plan, trial=…) today, refused for the same plan reasons;
+    nothing is written. The status rules (R-CH8) are checked when the order is confirmed."""
+    today, plan = core.today_or(today), get_plan(plan)
+    arguments.flag(trial, "Trial", error=OrderRefused)
+    _refuse_unorderable(plan, trial=trial)
+    _refuse_other_currency(plan, account)
+    start, end, entries = first_period(plan, trial=trial, today=today)
+    return OrderQuote(plan, trial, start, end, entries, account.balance)
+
+
 def order(
     account: Account,
     plan: Plan | int | str,
@@ -78,15 +135,7 @@ def order(
         locked = core.lock_account(account)
         core.guard(ORDER, locked, actor, trial=trial)  # R-CH8: no trial on credit hold
         _refuse_other_currency(plan, locked)
-        start, end = (
-            (today, date.fromordinal(today.toordinal() + plan.trial_days))
-            if trial
-            else new_period(today, plan.period_months)[:2]
-        )
-        price = ZERO if trial else plan.price
-        entries = opening_charge(
-            plan.name, price, prepaid=plan.is_prepaid, start=start, end=end, on=today
-        )
+        start, end, entries = first_period(plan, trial=trial, today=today)
         sub = Subscription.objects.create(
             account=locked,
             plan=plan,

@@ -104,6 +104,7 @@ URLS = [
     Url("pay", "GET", C.PAY),
     Url("pay", "POST", C.PAY),
     Url("pay_required", "GET", C.PAY),
+    Url("pay_overdue", "POST", C.PAY),  # issue 18: starts a payment, writes nothing yet
     Url("test_gateway", "GET", C.PAY, "reference"),
     Url("subscriptions", "GET", C.VIEW_SUBSCRIPTIONS),
     Url("order", "GET", C.ORDER_COMMERCIAL),

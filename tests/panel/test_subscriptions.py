@@ -44,7 +44,9 @@ def test_ordering_a_commercial_plan_creates_it_and_opens_its_page(client, operat
     company = company_in(S.ACTIVE, operator)
     plan = PlanFactory(price=D("30.00"))
     client.force_login(company.user)
-    response = client.post(reverse("panel:order", args=[company.number]), {"plan": plan.pk})
+    response = client.post(
+        reverse("panel:order", args=[company.number]), {"plan": plan.pk, "_step": "confirm"}
+    )
     sub = Subscription.objects.get(account=company.account, plan=plan)
     assert response.status_code == 302 and response["Location"] == url("subscription", sub)
     assert sub.status == "active" and not sub.trial
@@ -75,7 +77,9 @@ def test_r_ch8_on_credit_hold_a_commercial_order_is_allowed(client, operator):
     company = company_in(S.CREDIT_HOLD, operator)
     plan = PlanFactory(**PLAN_SHAPES["postpaid"])
     client.force_login(company.user)
-    response = client.post(reverse("panel:order", args=[company.number]), {"plan": plan.pk})
+    response = client.post(
+        reverse("panel:order", args=[company.number]), {"plan": plan.pk, "_step": "confirm"}
+    )
     assert response.status_code == 302
     assert Subscription.objects.filter(account=company.account, plan=plan).exists()
 
