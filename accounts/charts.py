@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-WIDTH, HEIGHT = 640, 240
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 16, 16, 32
+HEIGHT = 240
+WIDE_WIDTH = 960  # a chart across the page (status over time)
+HALF_WIDTH = 440  # a chart in half the page (bars): its text stays readable when scaled down
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 28, 16, 32
 BAR_HEIGHT, BAR_GAP, LABEL_ROW = 20, 10, 18
 
 
@@ -64,12 +66,12 @@ def nice_top(value: float) -> int:
         top *= 10
 
 
-def stacked_area(dates: list[date], series: list[Series]) -> StackedArea:
+def stacked_area(dates: list[date], series: list[Series], width: int = WIDE_WIDTH) -> StackedArea:
     """Bands stacked in the order given, x from the first date to the last, y from 0 to a round
     top above the highest total."""
     totals = [sum(s.values[i] for s in series) for i in range(len(dates))]
     top = nice_top(max(totals, default=0))
-    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_w = width - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = inner_w / max(len(dates) - 1, 1)
 
@@ -88,7 +90,7 @@ def stacked_area(dates: list[date], series: list[Series]) -> StackedArea:
         last = s.values[-1] if s.values else 0
         bands.append(Band(s.key, s.label, " ".join(upper + lower), s.values, last))
         below = above
-    every = max(1, len(dates) // 6)
+    every = max(1, len(dates) // 12)
     x_ticks = tuple(
         Tick(x(i), HEIGHT - 10, d.strftime("%-d %b"))
         for i, d in enumerate(dates)
@@ -96,7 +98,7 @@ def stacked_area(dates: list[date], series: list[Series]) -> StackedArea:
     )
     y_ticks = tuple(Tick(PAD_LEFT - 6, y(v), f"{v:,}") for v in (0, top // 2, top))
     return StackedArea(
-        WIDTH, HEIGHT, tuple(bands), x_ticks, y_ticks, y(0), PAD_LEFT, WIDTH - PAD_RIGHT
+        width, HEIGHT, tuple(bands), x_ticks, y_ticks, y(0), PAD_LEFT, width - PAD_RIGHT
     )
 
 
@@ -135,16 +137,16 @@ class BarItem:
     url: str = ""
 
 
-def horizontal_bars(items: list[BarItem]) -> BarChart:
+def horizontal_bars(items: list[BarItem], width: int = HALF_WIDTH) -> BarChart:
     """One row per item, read top to bottom (a funnel): the label above its bar, the bars from a
     common left edge, the number after the bar."""
     top = max((float(i.value) for i in items), default=0) or 1
-    left, span = 8, WIDTH - 8 - 90
+    left, span = 8, width - 8 - 60
     row = LABEL_ROW + BAR_HEIGHT + BAR_GAP
     bars = []
     for n, item in enumerate(items):
         y = PAD_TOP + n * row + LABEL_ROW
-        width = round(max(float(item.value) / top * span, 2 if item.value else 0), 1)
+        length = round(max(float(item.value) / top * span, 2 if item.value else 0), 1)
         bars.append(
             Bar(
                 item.key,
@@ -153,27 +155,27 @@ def horizontal_bars(items: list[BarItem]) -> BarChart:
                 item.text,
                 left,
                 y,
-                width,
+                length,
                 BAR_HEIGHT,
-                left + width + 8,
+                left + length + 8,
                 y + BAR_HEIGHT / 2 + 5,
                 item.url,
             )
         )
     height = PAD_TOP + len(items) * row
-    return BarChart(WIDTH, height, tuple(bars), left, left)
+    return BarChart(width, height, tuple(bars), left, left)
 
 
-def vertical_bars(items: list[BarItem]) -> BarChart:
+def vertical_bars(items: list[BarItem], width: int = HALF_WIDTH) -> BarChart:
     """One column per item, the number above it and the label below (aging buckets)."""
     top = max((float(i.value) for i in items), default=0) or 1
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM - 18
-    slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(items), 1)
-    width = round(slot * 0.6, 1)
+    slot = (width - PAD_LEFT - PAD_RIGHT) / max(len(items), 1)
+    column = round(slot * 0.6, 1)
     bars = []
     for n, item in enumerate(items):
         h = round(max(float(item.value) / top * inner_h, 2 if item.value else 0), 1)
-        x = round(PAD_LEFT + n * slot + (slot - width) / 2, 1)
+        x = round(PAD_LEFT + n * slot + (slot - column) / 2, 1)
         y = HEIGHT - PAD_BOTTOM - h
         bars.append(
             Bar(
@@ -183,11 +185,11 @@ def vertical_bars(items: list[BarItem]) -> BarChart:
                 item.text,
                 x,
                 y,
-                width,
+                column,
                 h,
-                round(x + width / 2, 1),
+                round(x + column / 2, 1),
                 y - 6,
                 item.url,
             )
         )
-    return BarChart(WIDTH, HEIGHT, tuple(bars), HEIGHT - 10, HEIGHT - PAD_BOTTOM)
+    return BarChart(width, HEIGHT, tuple(bars), HEIGHT - 10, HEIGHT - PAD_BOTTOM)

@@ -20,16 +20,28 @@ def funnel_context(scope: QuerySet[Account] | None, now: datetime) -> dict:
     """The funnel as bars: reached the ladder, each step now, back to Active."""
     funnel = statistics.dunning_funnel(timezone.localdate(now), scope)
     days = funnel.window_days
-    items = [BarItem("entered", f"Reached the ladder ({days} days)", funnel.entered, "")]
+    rows = [("entered", f"Reached the ladder ({days} days)", funnel.entered)]
+    labels = [rows[0][1]]
     for step in funnel.steps:
         tag = f" ({step.rule_id})" if step.rule_id else ""
-        label = f"{step.policy} {step.position}: {step.status}, {step.condition}{tag}"
-        items.append(BarItem("step", label, step.accounts, ""))
-    items.append(BarItem("recovered", f"Back to Active ({days} days)", funnel.recovered, ""))
-    items = [BarItem(i.key, i.label, i.value, f"{i.value:,}") for i in items]
+        rows.append(
+            (
+                "step",
+                f"{step.policy}, step {step.position}: {step.status}, {step.condition}{tag}",
+                step.accounts,
+            )
+        )
+        labels.append(f"{step.status}, {step.condition}{tag}")
+    rows.append(("recovered", f"Back to Active ({days} days)", funnel.recovered))
+    labels.append(rows[-1][1])
+    items = [
+        BarItem(key, label, value, f"{value:,}")
+        for (key, _long, value), label in zip(rows, labels, strict=True)
+    ]
     return {
         "funnel": funnel,
         "chart": horizontal_bars(items),
+        "rows": rows,
         "money": sorted(funnel.money_recovered.items()),
         "as_of": now,
     }
