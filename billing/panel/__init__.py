@@ -16,7 +16,7 @@ from accounts.panel.access import Capability as C
 from accounts.panel.registry import Banner, NavItem
 from billing import release
 
-from . import views
+from . import documents, views
 
 
 @registry.register_banner
@@ -42,6 +42,7 @@ PAGES = (
     ("transactions/", views.TransactionsView, "transactions"),
     ("charges/", views.ChargesView, "charges"),
     ("invoices/<int:pk>/", views.InvoiceView, "invoice"),
+    *documents.PAGES,  # credit notes, printable like invoices (R-D8)
     ("pay/", views.PayView, "pay"),
     ("pay/required/", views.PayRequiredView, "pay_required"),
     ("pay/overdue/", views.PayOverdueView, "pay_overdue"),  # issue 18: suspended companies

@@ -26,6 +26,7 @@ from tests.accounts.states import FITTING_REASON, account_in
 from tests.subscriptions.factories import PLAN_SHAPES, PlanFactory, funded_account
 
 ALL_STATUSES = list(S)
+CREDIT_NOTE = Decimal("1.00")
 
 
 @dataclass
@@ -34,16 +35,17 @@ class Company:
     subscription: Subscription | None
     invoice: Invoice
     user: object
+    credit_note: str = ""  # its number, CN-<account>-<n> (R-D8)
 
     @property
     def number(self) -> str:
         return self.account.number
 
 
-def company_in(status: str, operator, *, user=None, balance="500.00") -> Company:
+def company_in(status: str, operator, *, user=None, balance="500.00", credit_note=True) -> Company:
     """A company of `user` (a new one if None) in `status`: a postpaid subscription (the
-    subscriptions service orders only for Active companies, so a Prospect has none), an invoice
-    and payments."""
+    subscriptions service orders only for Active companies, so a Prospect has none), an invoice,
+    payments and (unless told not to) a credit note of 1.00 (R-D8)."""
     op = Actor.operator(operator)
     user = user or UserFactory()
     today = timezone.localdate()
@@ -55,6 +57,9 @@ def company_in(status: str, operator, *, user=None, balance="500.00") -> Company
         plan = PlanFactory(**PLAN_SHAPES["postpaid"], price=Decimal("19.00"))
         sub = subscriptions.order(account, plan, actor=op)
     invoice = billing.issue_invoice(account, amount="20.00", billing_date=today, actor=op)
+    note = None
+    if credit_note:
+        note = billing.issue_credit_note(account, CREDIT_NOTE, description="Goodwill", actor=op)
     if status == S.CREDIT_HOLD:
         account.refresh_from_db()
         charge = account.balance - account.financial_blocking_threshold + Decimal("42.50")
@@ -71,7 +76,7 @@ def company_in(status: str, operator, *, user=None, balance="500.00") -> Company
     Membership.objects.create(user=user, account=account, role=Membership.Role.OWNER)
     if sub is not None:
         sub.refresh_from_db()
-    return Company(account, sub, invoice, user)
+    return Company(account, sub, invoice, user, note.idempotency_key if note else "")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class Url:
     name: str
     method: str
     capability: C
-    needs: str = ""  # "subscription", "invoice" or "reference": the id the URL takes
+    needs: str = ""  # "subscription", "invoice", "credit_note" or "reference": the URL's id
 
     def path(self, number: str, company: Company, *, ids_of: Company | None = None) -> str:
         """The URL for company `number`, with the ids of `ids_of` (default: the same company)."""
@@ -89,6 +94,8 @@ class Url:
             kwargs["pk"] = source.subscription.pk if source.subscription else 987654321
         elif self.needs == "invoice":
             kwargs["pk"] = source.invoice.pk
+        elif self.needs == "credit_note":
+            kwargs["note"] = source.credit_note
         elif self.needs == "reference":
             intent = TestGateway().start_payment(source.account, "1.00", user=source.user)
             kwargs["reference"] = intent.reference
@@ -101,6 +108,8 @@ URLS = [
     Url("transactions", "GET", C.VIEW_TRANSACTIONS),
     Url("charges", "GET", C.VIEW_CHARGES),
     Url("invoice", "GET", C.VIEW_CHARGES, "invoice"),
+    Url("credit_notes", "GET", C.VIEW_CHARGES),
+    Url("credit_note", "GET", C.VIEW_CHARGES, "credit_note"),
     Url("pay", "GET", C.PAY),
     Url("pay", "POST", C.PAY),
     Url("pay_required", "GET", C.PAY),

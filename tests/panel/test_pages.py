@@ -74,7 +74,7 @@ def test_the_pay_link_with_nothing_required_goes_to_the_top_up_form(client, oper
 
 
 def test_the_dashboard_shows_balance_status_next_payment_and_threshold(client, operator):
-    company = company_in(S.ACTIVE, operator)
+    company = company_in(S.ACTIVE, operator, credit_note=False)
     account = company.account
     account.next_payment_date = timezone.localdate() + timedelta(days=9)
     account.save(update_fields=["next_payment_date"])
@@ -99,7 +99,7 @@ def test_r_g3_the_dashboard_shows_the_renewal_deadline_after_an_unlock(client, o
 
 
 def test_the_dashboard_warns_of_a_low_balance_before_credit_runs_out(client, operator):
-    company = company_in(S.ACTIVE, operator, balance="27.00")  # 27 − 20 invoice = 7 left
+    company = company_in(S.ACTIVE, operator, balance="27.00", credit_note=False)  # 7 left
     client.force_login(company.user)
     body = words(get(client, "dashboard", company))
     assert "Low balance." in body

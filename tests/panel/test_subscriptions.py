@@ -41,7 +41,7 @@ def member_of(account):
 
 
 def test_ordering_a_commercial_plan_creates_it_and_opens_its_page(client, operator):
-    company = company_in(S.ACTIVE, operator)
+    company = company_in(S.ACTIVE, operator, credit_note=False)
     plan = PlanFactory(price=D("30.00"))
     client.force_login(company.user)
     response = client.post(
