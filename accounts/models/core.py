@@ -193,7 +193,22 @@ class Account(models.Model):
         ordering = ["number"]
         verbose_name = _("account")
         # R-R3: a reseller operator's account list is one reseller's accounts in number order.
-        indexes = [models.Index(fields=["reseller", "number"], name="account_reseller_number")]
+        indexes = [
+            models.Index(fields=["reseller", "number"], name="account_reseller_number"),
+            # Issue 18: the list's renewal-deadline (R-G3) and exemption (R-X2) filters; few rows
+            # have either, so these partial indexes are small and spare a scan of every account.
+            models.Index(
+                fields=["renewal_deadline"],
+                name="account_renewal_deadline",
+                condition=Q(renewal_deadline__isnull=False),
+            ),
+            models.Index(
+                fields=["dunning_exempt_until"],
+                name="account_exempt_until",
+                condition=Q(dunning_exempt_until__isnull=False),
+            ),
+            models.Index(fields=["id"], name="account_vip", condition=Q(dunning_exempt=True)),
+        ]
         # The operator portal's gear-menu actions (issue 6); groups: accounts/admin_groups.py.
         permissions = [
             ("unlock_user_account", _("Can unlock a user account (R-G2)")),
