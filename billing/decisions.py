@@ -13,7 +13,7 @@ from accounts.models import Account, BackendStatus
 
 from . import open_items
 from .credit import CreditFacts, hold_rule_note, should_hold
-from .dunning import Step, ladder_facts, step_for
+from .dunning import Step, ladder_facts, reads_items, step_for, step_of
 from .models import DunningPolicy, DunningState, DunningStep
 
 REASON_HOLD = "Credit limit reached"
@@ -35,6 +35,7 @@ class CreditContext:
     restart_on: date | None = None  # back to Active on this day: the ladder counts from here
     exempt: bool = False  # R-X2: exempt from dunning for good (VIP)
     exempt_until: date | None = None  # R-X2: "do not suspend before"
+    items: tuple = ()  # open items (due, outstanding) when the ladder reads them (R-D5)
 
     def exempt_on(self, today: date) -> bool:
         """R-X2, Account.is_dunning_exempt's rule over the context's copy of the fields."""
@@ -104,6 +105,7 @@ def a_step_holds(facts: CreditFacts, ctx: CreditContext) -> bool:
         facts.threshold,
         negative,
         (ctx.restart_on, ctx.exempt_until),
+        ctx.items,
     )
     return step_for(list(ctx.ladder), ladder) is not None
 
@@ -130,6 +132,7 @@ class Policies:
         self._default: DunningPolicy | None = None
         self._types: dict[str, object] = {}
         self._plain: dict[int, tuple[Step, ...]] = {}
+        self._reads_items: dict[int, bool] = {}
 
     def default_type(self, backend_status: str):
         """The default Account Status Type of a back-end status, read once."""
@@ -154,10 +157,15 @@ class Policies:
     def plain_steps(self, policy: DunningPolicy) -> tuple[Step, ...]:
         """The policy's ladder as the pure functions read it (billing/dunning.py)."""
         if policy.pk not in self._plain:
-            self._plain[policy.pk] = tuple(
-                Step(s.pk, s.position, s.condition, s.days) for s in policy.steps.all()
-            )
+            steps = list(policy.steps.all())
+            self._plain[policy.pk] = tuple(step_of(s) for s in steps)
+            self._reads_items[policy.pk] = any(map(reads_items, steps))
         return self._plain[policy.pk]
+
+    def reads_items(self, policy: DunningPolicy) -> bool:
+        """True when the policy's ladder reads open items, not only the anchor (R-D5)."""
+        self.plain_steps(policy)
+        return self._reads_items[policy.pk]
 
     def lock_step(self, policy: DunningPolicy) -> DunningStep | None:
         if policy.pk not in self._lock_steps:
@@ -185,6 +193,8 @@ def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[
         )
     }
     anchors = unpaid_anchors(ids)
+    reading = [a.pk for a in accounts if policies.reads_items(policies.of(a))]
+    items = open_items.open_items_of(open_items.Book.live(), reading) if reading else {}
     financial = set(
         Account.objects.filter(pk__any=ids, status_reason__is_financial=True).values_list(
             "pk", flat=True
@@ -204,6 +214,7 @@ def contexts(accounts: list[Account], policies: Policies | None = None) -> dict[
             restart_on=restart_on,
             exempt=account.dunning_exempt,
             exempt_until=account.dunning_exempt_until,
+            items=items.get(account.pk, ()),
         )
     return result
 

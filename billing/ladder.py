@@ -19,9 +19,18 @@ from accounts.models import Account, BackendStatus
 from accounts.transitions import ENABLE_RULE
 
 from . import events as money_events
-from . import notices, open_items, posting
+from . import notices, open_items, posting, step_effects
 from .decisions import Policies, reactivation_fee
-from .dunning import DunningFacts, Step, ladder_facts, passed_steps
+from .dunning import (
+    DunningFacts,
+    Step,
+    ladder_facts,
+    overdue_on,
+    passed_steps,
+    reads_items,
+    step_fee,
+    step_of,
+)
 from .models import DunningEvent, DunningState, DunningStep
 from .services import post_fee
 
@@ -42,7 +51,12 @@ def earliest_unpaid_due_dates(account_ids: list[int]) -> dict[int, date]:
 
 
 def dunning_facts(
-    account: Account, today: date, anchor: date | None, restart_on: date | None = None, tz=None
+    account: Account,
+    today: date,
+    anchor: date | None,
+    restart_on: date | None = None,
+    tz=None,
+    items: tuple = (),
 ) -> DunningFacts:
     """The facts the ladder reads; after a return to Active it counts from that day, and after an
     exemption from its end (R-X2)."""
@@ -54,6 +68,7 @@ def dunning_facts(
         account.financial_blocking_threshold,
         negative,
         (restart_on, account.dunning_exempt_until),
+        items,
     )
 
 
@@ -67,6 +82,7 @@ class StepPlan:
     passed: list[tuple[DunningStep, date]]
     anchor: date
     effective_at: datetime
+    facts: DunningFacts
 
 
 class Ladders:
@@ -77,6 +93,7 @@ class Ladders:
         self._steps: dict[int, dict[int, DunningStep]] = {}
         self._plain: dict[int, list[Step]] = {}
         self.lean_by_policy: dict[int, bool] = {}  # billing.ladder_rows.lean, per policy
+        self._reads_items: dict[int, bool] = {}
 
     def of(self, account: Account) -> dict[int, DunningStep]:
         policy = self.policies.of(account)
@@ -90,24 +107,39 @@ class Ladders:
         """The same steps as the pure ladder reads them, built once per policy."""
         policy = self.policies.of(account)
         if policy.pk not in self._plain:
-            self._plain[policy.pk] = [
-                Step(s.pk, s.position, s.condition, s.days) for s in self.of(account).values()
-            ]
+            self._plain[policy.pk] = [step_of(s) for s in self.of(account).values()]
         return self._plain[policy.pk]
 
+    def reads_items(self, account) -> bool:
+        """True when the account's ladder needs its open items (R-D5 item and amount
+        conditions, R-D6 percentage fees), not only its anchor."""
+        policy = self.policies.of(account)
+        if policy.pk not in self._reads_items:
+            self._reads_items[policy.pk] = any(map(reads_items, self.of(account).values()))
+        return self._reads_items[policy.pk]
 
-def plan_for(account, state, ladders: Ladders, anchor, today, tz=None) -> StepPlan | None:
+    def items_of(self, accounts) -> dict[int, tuple]:
+        """The open items of the accounts whose ladder reads them: one query for the batch."""
+        ids = [a.pk for a in accounts if self.reads_items(a)]
+        return open_items.open_items_of(open_items.Book.live(), ids) if ids else {}
+
+
+def plan_for(
+    account, state, ladders: Ladders, anchor, today, tz=None, items: tuple = ()
+) -> StepPlan | None:
     """Decide one account with the pure ladder; None when nothing is due past its current step.
     `tz`: the current time zone, when a batch has looked it up once for all its accounts."""
     tz = tz or timezone.get_current_timezone()
     steps = ladders.of(account)
-    facts = dunning_facts(account, today, anchor, state.restart_on, tz)
+    facts = dunning_facts(account, today, anchor, state.restart_on, tz, items)
     current = steps[state.step_id].position if state.step_id in steps else 0
     passed = passed_steps(ladders.plain(account), facts, current)
     if not passed:
         return None
     target = steps[passed[-1][0].id]
-    counted_from = facts.anchor_due_date if target.condition == "days_past_due" else passed[-1][1]
+    # Counted from the anchor when the step reads the unpaid items (R-X3), else from its day.
+    on_items = target.condition == "days_past_due" or passed[-1][0].reads_items
+    counted_from = facts.anchor_due_date if on_items else passed[-1][1]
     # Effective when the step fell due, but never before the status it leaves (history order).
     effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min), tz)
     if account.status_changed_at and effective < account.status_changed_at:
@@ -119,6 +151,7 @@ def plan_for(account, state, ladders: Ladders, anchor, today, tz=None) -> StepPl
         [(steps[s.id], day) for s, day in passed],
         counted_from or passed[-1][1],
         effective,
+        facts,
     )
 
 
@@ -151,6 +184,7 @@ def apply_dunning_batch(
         return []
     ids = [a.pk for a in eligible]
     anchors = earliest_unpaid_due_dates(ids)
+    items = ladders.items_of(eligible)
     states = {s.account_id: s for s in DunningState.objects.filter(account_id__any=ids)}
     plans = move_plans(
         [
@@ -163,6 +197,7 @@ def apply_dunning_batch(
                     ladders,
                     anchors.get(a.pk),
                     today,
+                    items=items.get(a.pk, ()),
                 )
             )
             is not None
@@ -261,26 +296,39 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
         ],
         same={"applied_on": today, "created_at": now},
     )
-    for pk, (account, step, anchor, _day) in zip(ids, wanted, strict=True):
-        if step.fee > 0:
-            fee = post_fee(
-                account,
-                step.fee,
-                description=f"Dunning fee: {step.notice or step.status_type.name}",
-                actor=Actor.system(step.rule_id or "R-X3"),
-                # A key names one posting of one account (issue 15); due at once (R-B3, R-B4).
-                idempotency_key=f"dunning-{account.pk}-{step.pk}-{anchor}",
-                now=posting.time_of_day(today),
-            )
-            DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
+    facts = {p.account.pk: p.facts for p in plans}
+    post_step_fees(ids, wanted, facts, today)
     money_events.steps_entered(ids, wanted, existing, today)  # one insert, both paths
     noticed = [pk for pk, wait in zip(ids, waiting, strict=True) if wait]
     if noticed:
         transaction.on_commit(partial(notices.send_dunning_notices, noticed))
+    step_effects.apply(
+        [(account.pk, step, day) for account, step, _n, day in wanted], today
+    )  # R-D6: in this transaction, through the apps that registered (subscriptions)
     return [
         StepRecord(pk, account.pk, step.pk)
         for pk, (account, step, _n, _d) in zip(ids, wanted, strict=True)
     ]
+
+
+def post_step_fees(ids: list[int], wanted: list[tuple], facts: dict, today: date) -> None:
+    """Each new step's fee (R-D6): fixed, or a percentage of what was overdue on the step's day,
+    capped; posted by account id, so the row path posts them too (R-B3: due at once)."""
+    for pk, (account, step, anchor, day) in zip(ids, wanted, strict=True):
+        overdue = overdue_on(facts[account.pk], day) if step.fee_percent is not None else 0
+        amount = step_fee(step.fee, step.fee_percent, step.fee_cap, overdue)
+        if amount <= 0:
+            continue
+        fee = post_fee(
+            account.pk,
+            amount,
+            description=f"Dunning fee: {step.notice or step.status_type.name}",
+            actor=Actor.system(step.rule_id or "R-X3"),
+            # A key names one posting of one account (issue 15); due at once (R-B3, R-B4).
+            idempotency_key=f"dunning-{account.pk}-{step.pk}-{anchor}",
+            now=posting.time_of_day(today),
+        )
+        DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
 
 
 MSG_NOT_CANCELLED = "Only a cancelled account can be enabled; this one is {status}."

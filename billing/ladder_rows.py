@@ -4,10 +4,13 @@ One statement locks the batch (SKIP LOCKED) and reads, per account, what the lad
 status, money, exemption, ladder state and the due date of its earliest open item (R-B3). The pure
 ladder (billing/dunning.py, through ladder.plan_for) decides each account exactly as it does on the
 model path, and the same ladder.move_plans, save_states and record_steps write (statuses through
-accounts.bulk.change_statuses, which takes these rows as they are). A policy with a fee on a
-step, or a step that returns an account to Active, takes the model path
-(ladder.apply_dunning_batch): fees post through the ledger service, and a return to Active goes
-through the target resolvers with a loaded account.
+accounts.bulk.change_statuses, which takes these rows as they are), post the steps' fees — fixed
+or a percentage of the overdue amount (R-D6), by account id — and hand their subscription effects
+to billing.step_effects. A ladder that reads open items (R-D5's item and amount conditions, a
+percentage fee) gets them by one query for the batch (open_items.open_items_of), the same read
+as the model path's. A policy with a step that returns an account to Active takes the model path
+(ladder.apply_dunning_batch): a return to Active goes through the target resolvers with a loaded
+account.
 """
 
 from __future__ import annotations
@@ -55,11 +58,11 @@ Row = namedtuple(
 
 
 def lean(ladders: Ladders, row: Row) -> bool:
-    """True when this path may apply the account's ladder: no fees, no step back to Active."""
+    """True when this path may apply the account's ladder: no step back to Active."""
     policy = ladders.policies.of(row)
     if policy.pk not in ladders.lean_by_policy:
         ladders.lean_by_policy[policy.pk] = all(
-            step.fee == 0 and step.status_type.backend_status != BackendStatus.ACTIVE
+            step.status_type.backend_status != BackendStatus.ACTIVE
             for step in ladders.of(row).values()
         )
     return ladders.lean_by_policy[policy.pk]
@@ -75,19 +78,20 @@ def apply_batch(
     with sqlbulk.server_cursor() as cursor:
         cursor.execute(GATHER, {"ids": ids}, binary=True)  # results in binary: no text parsing
         rows = [Row(*r, status_type=types[r[1]]) for r in cursor.fetchall()]
-    rest, plans, tz = [], [], timezone.get_current_timezone()
+    rest, eligible, plans, tz = [], [], [], timezone.get_current_timezone()
     for row in rows:
         if not lean(ladders, row):
             rest.append(row.pk)
-            continue
-        if (
+        elif not (
             Account.is_dunning_exempt(row, today)  # R-X2, the model's own rule on the row
             or renewal_pending(row, today)  # R-G3
             or row.status_type.backend_status not in DUNNING_STATUSES
             or not ladders.of(row)
         ):
-            continue
-        plan = plan_for(row, row, ladders, row.anchor, today, tz)
+            eligible.append(row)
+    items = ladders.items_of(eligible)  # R-D5: one read for the batch, only where a ladder asks
+    for row in eligible:
+        plan = plan_for(row, row, ladders, row.anchor, today, tz, items.get(row.pk, ()))
         if plan is not None:
             plans.append(plan)
     plans = move_plans(plans)

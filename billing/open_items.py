@@ -202,3 +202,51 @@ def convert_all(book: Book) -> int:
     for account_id in sorted(ids):
         convert_account(book, account_id)
     return len(ids)
+
+
+# The ladder's item facts (R-D5), pure over (due date, outstanding) pairs so both sweep paths and
+# the release decision read them alike. "Overdue" is open_items' one rule: due on or before the day.
+Item = tuple[date, Decimal]
+
+
+def open_items_of(book: Book, account_ids: list[int]) -> dict[int, tuple[Item, ...]]:
+    """Each account's open items as (due date, outstanding), oldest due first: one query for a
+    batch of accounts (the ladder's item and amount conditions, percentage fees). Fees are left
+    out: a step's own fee must not count towards the next step, or a sweep after an outage
+    would not land where daily sweeps do (R-X3)."""
+    rows = (
+        book.OpenItem.objects.filter(account_id__any=account_ids, settled_at__isnull=True)
+        .exclude(entry__kind="fee")
+        .order_by("account_id", "due_date", "id")
+        .values_list("account_id", "due_date", "amount", "settled")
+    )
+    items: dict[int, list[Item]] = {}
+    for account_id, due, amount, settled in rows:
+        items.setdefault(account_id, []).append((due, amount - settled))
+    return {pk: tuple(found) for pk, found in items.items()}
+
+
+def overdue_of(items: tuple[Item, ...], day: date) -> list[Item]:
+    """The items overdue on `day` (due on or before it), oldest due first."""
+    return sorted(item for item in items if item[0] <= day)
+
+
+def overdue_amount(items: tuple[Item, ...], day: date) -> Decimal:
+    """What the items overdue on `day` still owe."""
+    return sum((outstanding for _due, outstanding in overdue_of(items, day)), ZERO)
+
+
+def overdue_count_since(items: tuple[Item, ...], count: int, day: date) -> date | None:
+    """The day from which at least `count` items have been overdue, if they are on `day`."""
+    overdue = overdue_of(items, day)
+    return overdue[count - 1][0] if 0 < count <= len(overdue) else None
+
+
+def overdue_amount_since(items: tuple[Item, ...], amount: Decimal, day: date) -> date | None:
+    """The day from which the overdue items have owed at least `amount`, if they do on `day`."""
+    running = ZERO
+    for due, outstanding in overdue_of(items, day):
+        running += outstanding
+        if running >= amount:
+            return due
+    return None

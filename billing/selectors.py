@@ -105,7 +105,7 @@ def _dunning_condition(account: Account, today: date) -> tuple[Condition, Dunnin
         "only an operator releases it"
     )  # fmt: skip
     detail = (
-        f"step {step.position} of “{step.policy.name}”: {step.get_condition_display().lower()} "
+        f"step {step.position} of “{step.policy.name}”: {step.conditions_text().lower()} "
         f"for {step.days} day(s) → {step.status_type.name}{when}; {releases}"
     )
     return Condition("Dunning step", True, detail, step.rule_id), state

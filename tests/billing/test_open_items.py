@@ -73,7 +73,12 @@ def test_r_b3_a_dunning_fee_does_not_move_the_anchor_back(operator):
     new = services.issue_invoice(
         account, amount="49.90", billing_date=DAY + timedelta(days=31), actor=operator
     )
-    step = services.policy_for(account).steps.order_by("position").first()
+    step = (
+        services.policy_for(account)
+        .steps.filter(condition="days_past_due")
+        .order_by("position")
+        .first()
+    )
     step.fee = D("5.00")
     step.save()
     dunning_sweep(new.due_date + timedelta(days=3))
