@@ -35,6 +35,10 @@ SUPPORT_AGENT_PERMISSIONS = (
     "accounts.unlock_user_account",
     "accounts.lock_user_account",
     "accounts.view_reseller",  # issue 17: whose account it is (R-R1)
+    # issue 16: the notice templates and the notices sent (R-D7)
+    "billing.view_stepnotice",
+    "billing.view_remindernotice",
+    "billing.view_noticelog",
 )
 # Billing managers: payments, thresholds, approvals, status changes and the dunning policies.
 BILLING_MANAGER_PERMISSIONS = (
@@ -49,6 +53,12 @@ BILLING_MANAGER_PERMISSIONS = (
     "billing.add_dunningstep",
     "billing.change_dunningstep",
     "billing.delete_dunningstep",
+    "billing.add_stepnotice",  # issue 16: notice templates (R-D7)
+    "billing.change_stepnotice",
+    "billing.delete_stepnotice",
+    "billing.add_remindernotice",
+    "billing.change_remindernotice",
+    "billing.delete_remindernotice",
     "billing.view_recurringcharge",
     "accounts.view_jobfailure",  # issue 15: the batch jobs' failures, where an operator sees them
 )
@@ -158,6 +168,23 @@ RESELLER_PERMISSIONS = {
 def grant_reseller_permissions(group_model, permission_model) -> None:
     """Give the existing operator groups issue 17's permissions (resellers, R-R1–R-R3)."""
     for name, permission_names in RESELLER_PERMISSIONS.items():
+        group = group_model.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.add(*_permissions(permission_model, permission_names))
+
+
+# Issue 16's permissions (notice templates and the notice log, R-D7), granted to the existing
+# groups by billing's migration 0014.
+NOTICE_PERMISSIONS = {
+    SUPPORT_AGENT: tuple(p for p in SUPPORT_AGENT_PERMISSIONS if "notice" in p),
+    BILLING_MANAGER: tuple(p for p in BILLING_MANAGER_PERMISSIONS if "notice" in p),
+    ADMINISTRATOR: tuple(p for p in BILLING_MANAGER_PERMISSIONS if "notice" in p),
+}
+
+
+def grant_notice_permissions(group_model, permission_model) -> None:
+    """Give the existing operator groups issue 16's notice permissions (R-D7)."""
+    for name, permission_names in NOTICE_PERMISSIONS.items():
         group = group_model.objects.filter(name=name).first()
         if group is not None:
             group.permissions.add(*_permissions(permission_model, permission_names))

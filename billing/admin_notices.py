@@ -43,10 +43,12 @@ def variables_help() -> str:
 class NoticeTemplateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["body"].help_text = variables_help()
-        self.fields["body"].widget.attrs.update(rows=14, cols=90)
-        self.fields["subject"].help_text = _("One line; the same variables as the body.")
-        self.fields["subject"].widget.attrs.update(size=90)
+        if "body" in self.fields:  # a view-only operator's form has no fields
+            self.fields["body"].help_text = variables_help()
+            self.fields["body"].widget.attrs.update(rows=14, cols=90)
+        if "subject" in self.fields:
+            self.fields["subject"].help_text = _("One line; the same variables as the body.")
+            self.fields["subject"].widget.attrs.update(size=90)
 
 
 class StepNoticeForm(NoticeTemplateForm):
