@@ -219,3 +219,10 @@ def test_an_unknown_export_or_account_is_a_404(agent_client, three):
     assert agent_client.get(bad).status_code == 404
     gone = reverse("admin:accounts_account_export_account", args=[999999, "ledger"])
     assert agent_client.get(gone).status_code == 404
+
+
+def test_the_filters_survive_show_counts(agent_client, three):
+    """Django's "Show counts" (facets) asks every filter for a count per choice."""
+    response = agent_client.get(LIST, {"_facets": "True", "balance_min": "0", "renewal": "set"})
+    assert response.status_code == 200
+    assert numbers(response) == []

@@ -203,3 +203,15 @@ def test_bulk_actions_act_only_on_accounts_of_the_lists_filters(
         query="?status_type__backend_status__exact=active", **schedule_fields(),
     )  # fmt: skip
     assert list(rows_of(response)) == [active.number]
+
+
+def test_a_bulk_action_on_more_accounts_than_the_limit_asks_to_narrow_the_list(
+    manager_client, active_and_cancelled, monkeypatch
+):
+    monkeypatch.setattr("accounts.admin_bulk.BULK_LIMIT", 1)
+    response = manager_client.post(
+        LIST,
+        {"action": "bulk_lock", "select_across": "1", "index": 0, "_selected_action": ["0"]},
+        follow=True,
+    )
+    assert any("at most 1 accounts at a time" in m for m in messages_of(response))
