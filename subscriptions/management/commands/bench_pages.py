@@ -30,6 +30,7 @@ from accounts.actors import Actor
 from accounts.api.keys import issue_service_api_key
 from accounts.models import Account, ServiceApiKey
 from subscriptions.management.bench import data, export, load, pages
+from subscriptions.management.bench import statistics as statistics_bench
 
 MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
 WARMUP_SECONDS = 3
@@ -61,6 +62,16 @@ class Command(BaseCommand):
             action="store_true",
             help="only the account list's CSV export case (issue 18): 10,000 vs 100,000 rows",
         )
+        parser.add_argument(
+            "--statistics-only",
+            action="store_true",
+            help="only the Account Statistics page case (issue 18), cached and counted",
+        )
+        parser.add_argument(
+            "--reuse-data",
+            action="store_true",
+            help="keep the accounts already in this bench database (an earlier run's data set)",
+        )
         parser.add_argument("--write", action="store_true", help="write the table into --output")
         parser.add_argument(
             "--output",
@@ -80,15 +91,19 @@ class Command(BaseCommand):
             raise CommandError("--accounts must be at least 100, --runs at least 2.")
         seconds = max(1, min(opts["seconds"], load.MAX_SECONDS))
         settings.DEBUG = False  # no query log
-        if Account.objects.exists():
+        reuse = opts["reuse_data"] and Account.objects.exists()
+        if Account.objects.exists() and not reuse:
             if not opts["reset"]:
                 raise CommandError(
                     "This database has accounts; use a bench database, or --reset to empty it."
                 )
             data.reset()
         result = {"accounts": opts["accounts"], "cpus": os.cpu_count()}
-        result["counts"], result["generated_s"] = self.generate(opts["accounts"])
+        if not reuse:
+            result["counts"], result["generated_s"] = self.generate(opts["accounts"])
         operator, customer, account = pages.people()
+        if opts["statistics_only"]:
+            return self.statistics_case(operator, opts)
         if opts["export_only"]:
             return self.export_case(operator, opts)
         result["load_before"] = os.getloadavg()
@@ -105,15 +120,37 @@ class Command(BaseCommand):
             write_section(opts["output"], render(result))
             self.say(f"Wrote {opts['output']}")
         self.export_case(operator, opts)
+        self.statistics_case(operator, opts)
 
     def export_case(self, operator, opts) -> None:
         """Issue 18: the list's CSV export of 10,000 and 100,000 filtered rows, memory compared."""
         runs = export.measure(operator)
         self.say(export.table(runs))
+        searches = export.search_timings(operator)
+        self.say(export.search_table(searches))
+        filters = export.filter_timings(operator)
+        self.say(export.filter_table(filters))
         if opts["write"]:
-            section = export.render(runs, Account.objects.count(), os.cpu_count())
+            count = Account.objects.count()
+            section = export.render(runs, count, os.cpu_count(), searches, filters)
             export.write_section(opts["output"], section)
             self.say(f"Wrote the export section of {opts['output']}")
+
+    def statistics_case(self, operator, opts) -> None:
+        """Issue 18: the Account Statistics page with its charts, cached and counted."""
+        today = timezone.localdate()
+        now = timezone.make_aware(datetime.combine(today, clock(12)))
+        counts = statistics_bench.add_history(today, now)
+        load_before = os.getloadavg()
+        timings = statistics_bench.measure(operator, runs=opts["runs"], warmup=opts["warmup"])
+        self.say(statistics_bench.table(timings))
+        if opts["write"]:
+            accounts = Account.objects.count()
+            section = statistics_bench.render(
+                timings, accounts, counts, os.cpu_count(), load_before
+            )
+            statistics_bench.write_section(opts["output"], section)
+            self.say(f"Wrote the statistics section of {opts['output']}")
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
