@@ -108,7 +108,7 @@ class NoticePreviewMixin:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": template,
-            "title": _("Preview: %s") % template,
+            "title": _("Preview of the notice of %s") % notice_render.template_label(template),
             "form": form,
             "rendered": rendered,
             "variables": VARIABLES,

@@ -102,11 +102,18 @@ def built_in_step_notice(event: DunningEvent, *, now: datetime) -> RenderedNotic
 
 def reminder_notice(account, reminder: ReminderNotice, item: OpenItem, *, now) -> RenderedNotice:
     values = values_for(account, now=now, due_date=item.due_date)
-    return from_template(reminder, values, f"reminder of {reminder.policy.name}")
+    return from_template(reminder, values, template_label(reminder))
 
 
 def step_label(step: DunningStep) -> str:
     return f"{step.policy.name} #{step.position} ({step.status_type.name})"
+
+
+def template_label(template: StepNotice | ReminderNotice) -> str:
+    """Which template it is, in the notice log's and the preview's words."""
+    if isinstance(template, StepNotice):
+        return step_label(template.step)
+    return f"reminder of {template.policy.name}"
 
 
 def preview(template: StepNotice | ReminderNotice, account: Account, now=None):
@@ -115,5 +122,4 @@ def preview(template: StepNotice | ReminderNotice, account: Account, now=None):
     now = now or timezone.now()
     first = OpenItem.objects.filter(account=account, settled_at__isnull=True).first()
     due = first.due_date if first is not None else timezone.localdate(now)
-    label = "preview"
-    return from_template(template, values_for(account, now=now, due_date=due), label)
+    return from_template(template, values_for(account, now=now, due_date=due), "preview")
