@@ -11,7 +11,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -40,6 +52,11 @@ AGING_BUCKETS = (
     ("d61_90", "61–90 days", 61, 90),
     ("d90_plus", "90+ days", 91, None),
 )
+
+
+def cents(amount) -> Decimal:
+    """A sum as money: SQLite's SUM of decimals loses their scale (12.00 → 12)."""
+    return Decimal(amount or 0).quantize(ZERO)
 
 
 @dataclass(frozen=True)
@@ -101,7 +118,7 @@ def aging(today: date, scope: QuerySet[Account] | None = None) -> list[Aging]:
     def of(currency: str, key: str, label: str) -> Bucket:
         row = found.get((currency, key), {})
         return Bucket(
-            key, label, row.get("items", 0), row.get("accounts", 0), row.get("amount") or ZERO
+            key, label, row.get("items", 0), row.get("accounts", 0), cents(row.get("amount"))
         )
 
     currencies = sorted({currency for currency, _key in found}) or [settings.DEFAULT_CURRENCY]
@@ -153,6 +170,10 @@ def accounts_at_steps(scope: QuerySet[Account] | None = None) -> list[StepCount]
     steps = DunningStep.objects.select_related("policy", "status_type").order_by(
         "policy__name", "position"
     )
+    if scope is not None:  # R-R3: the provider's ladders and the scope's resellers' own
+        steps = steps.filter(
+            Q(policy__reseller__isnull=True) | Q(policy__reseller__in=scope.values("reseller_id"))
+        )
     return [
         StepCount(
             s.policy.name,
@@ -234,7 +255,7 @@ def money_recovered(start: datetime, scope: QuerySet[Account] | None = None) -> 
         .annotate(s=Sum("amount"))
         .values_list("credit__currency", "s")
     )
-    return found or {settings.DEFAULT_CURRENCY: ZERO}
+    return {c: cents(a) for c, a in found.items()} or {settings.DEFAULT_CURRENCY: ZERO}
 
 
 def stamp() -> tuple[int, int, int]:
