@@ -1,6 +1,6 @@
 """R-D8 in real Chromium: an operator posts an adjustment that lifts a credit hold (the preview
 first says "Credit hold → Active", then the account is Active), and writes off an overdue item
-and sees the ladder's anchor move to the next item (R-B3, R-X3)."""
+and sees the ladder's anchor move to the next item and the next sweep not escalate (R-B3, R-X3)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.admin_groups import BILLING_MANAGER
 from billing import services
-from billing.models import LedgerEntry
+from billing.models import DunningEvent, LedgerEntry
 from billing.sweeps import dunning_sweep
 from tests.accounts.factories import AccountFactory, OperatorFactory
 from tests.admin.conftest import staff_in
@@ -90,3 +90,13 @@ def test_r_d8_writing_off_an_overdue_item_moves_the_ladders_anchor(page, live_se
     assert LedgerEntry.objects.filter(account=account, description__startswith="Write-off").exists()
     account.refresh_from_db()
     assert account.status_type.name == "Active"
+
+    # The ladder stops: two days on, the written-off invoice would be 7 days overdue (R-D2,
+    # Closed until Paid), but the next sweep counts from the next item, not yet due (R-B3, R-X3).
+    events = DunningEvent.objects.filter(account=account).count()
+    dunning_sweep(today + timedelta(days=2))
+    page.reload()
+    expect(page.locator("#overview-status")).to_contain_text("Active")
+    account.refresh_from_db()
+    assert account.status_type.name == "Active"
+    assert DunningEvent.objects.filter(account=account).count() == events
