@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import resellers
 from accounts.models import Account
 
 from . import notice_sandbox
@@ -33,9 +34,9 @@ class RenderedNotice:
 
 
 def contact_for(account: Account) -> str:
-    """Who the customer contacts about the account: the one place that decides it (a reseller's
-    contact replaces the provider's here)."""
-    return settings.ORDERS_CONTACT
+    """Who the customer contacts about the account, as a notice names it: the reseller's
+    contact for a reseller's account, else the provider's (accounts.resellers, R-R1)."""
+    return resellers.contact_for(account).described
 
 
 def pay_link_for(account: Account) -> str:

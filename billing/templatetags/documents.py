@@ -4,17 +4,20 @@ from django import template
 from django.conf import settings
 from django.utils.dateformat import format as date_format
 
+from accounts import resellers
+
 register = template.Library()
 
 
 @register.simple_tag
-def provider() -> dict:
-    """Name, address lines and tax id of the provider issuing the documents."""
+def provider(account=None) -> dict:
+    """Name, address lines and tax id of the provider issuing the documents, and whom the
+    account's customers contact (their reseller's contact for a reseller's account, R-R1)."""
     return {
         "name": settings.PROVIDER_NAME,
         "address_lines": [line.strip() for line in settings.PROVIDER_ADDRESS.split(",")],
         "tax_id": settings.PROVIDER_TAX_ID,
-        "contact": settings.ORDERS_CONTACT,
+        "contact": resellers.contact_for(account).described,
     }
 
 

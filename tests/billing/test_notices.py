@@ -172,3 +172,15 @@ def test_r_d7_the_reminder_task_runs_the_service(reminder, due_later):
     from billing.tasks import send_reminders as task
 
     assert task.apply(kwargs={"today": "2026-11-07"}).get()["delivered"] == 1
+
+
+def test_r_d7_the_contact_variable_is_the_resellers_for_a_resellers_account(account):
+    from accounts.models import Account, Reseller
+    from billing.notice_render import values_for
+
+    assert values_for(account, now=None, due_date=None)["contact"] == "orders@example.com"
+    reseller = Reseller.objects.create(name="Acme Telecom", orders_email="orders@acme.example")
+    Account.objects.filter(pk=account.pk).update(reseller=reseller)
+    account.refresh_from_db()
+    contact = values_for(account, now=None, due_date=None)["contact"]
+    assert contact == "Acme Telecom (orders@acme.example)"
