@@ -3,6 +3,7 @@ R-G3). Callers send them from transaction.on_commit, so a rolled-back change mai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Account, Membership, StatusChange
 from .resellers import contact_for
+
+# Told of every notice these functions send or fail to send (billing's notice log, R-D7):
+# listener(account_pk, kind, subject, recipients, error) — error is "" when it was delivered.
+NoticeListener = Callable[[int, str, str, list[str], str], None]
+_listeners: list[NoticeListener] = []
 
 SUBJECT_LOCKED = _("Your account {account} is locked")
 SUBJECT_UNLOCKED = _("Your account {account} is unlocked: renew by {deadline}")
@@ -33,7 +39,16 @@ def recipients(account: Account, user_pk: int | None = None) -> list[str]:
     return sorted(set(emails))
 
 
-def _send(template: str, subject: str, to: list[str], context: dict[str, Any]) -> int:
+def on_notice(listener: NoticeListener) -> NoticeListener:
+    """Register `listener`, called after each account email is sent or has failed."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def _send(
+    template: str, subject: str, to: list[str], context: dict[str, Any], account_pk: int
+) -> int:
     if not to:
         return 0
     # R-R1: a reseller's customers are sent to their reseller.
@@ -42,7 +57,18 @@ def _send(template: str, subject: str, to: list[str], context: dict[str, Any]) -
     html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
-    return message.send()
+    try:
+        sent = message.send()
+    except Exception as exc:  # told, then raised as before (the on_commit caller logs it)
+        _tell(account_pk, template, subject, to, f"{type(exc).__name__}: {exc}")
+        raise
+    _tell(account_pk, template, subject, to, "")
+    return sent
+
+
+def _tell(account_pk: int, kind: str, subject: str, to: list[str], error: str) -> None:
+    for listener in _listeners:
+        listener(account_pk, kind, subject, to, error)
 
 
 def send_account_locked(account_pk: int, change_pk: int, user_pk: int | None = None) -> int:
@@ -51,7 +77,7 @@ def send_account_locked(account_pk: int, change_pk: int, user_pk: int | None = N
     change = StatusChange.objects.select_related("to_type", "reason").get(pk=change_pk)
     subject = str(SUBJECT_LOCKED.format(account=account.number))
     context = {"account": account, "status": change.to_type.name, "reason": change.reason.name}
-    return _send("account_locked", subject, recipients(account, user_pk), context)
+    return _send("account_locked", subject, recipients(account, user_pk), context, account.pk)
 
 
 def send_account_unlocked(account_pk: int, user_pk: int | None, deadline: date) -> int:
@@ -59,4 +85,4 @@ def send_account_unlocked(account_pk: int, user_pk: int | None, deadline: date) 
     account = Account.objects.select_related("status_type").get(pk=account_pk)
     subject = str(SUBJECT_UNLOCKED.format(account=account.number, deadline=deadline.isoformat()))
     context = {"account": account, "status": account.status_type.name, "deadline": deadline}
-    return _send("account_unlocked", subject, recipients(account, user_pk), context)
+    return _send("account_unlocked", subject, recipients(account, user_pk), context, account.pk)

@@ -8,8 +8,9 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import exemptions, integrity, lifecycle, resellers
+        from accounts import notices as account_emails
 
-        from . import hooks, scopes
+        from . import hooks, notices, scopes
         from . import integrity as checks
         from .resellers import follow_reseller
 
@@ -19,6 +20,7 @@ class BillingConfig(AppConfig):
         exemptions.on_exemption_change(hooks.release_exempted)  # R-X2
         scopes.register()  # R-R3: how billing's rows reach a reseller (accounts.scoping)
         resellers.on_reseller_change(follow_reseller)  # R-R2: a moved account's policy
+        account_emails.on_notice(notices.log_account_email)  # R-D7: lock/unlock in the log
         # verify_ledger (accounts.integrity): per chunk of accounts the money checks around
         # accounts' history (40) and outbox (50) ones, then the dunning states once.
         integrity.register_check(checks.balances, order=10, per_chunk=True)  # R-B1, R-CH1

@@ -83,6 +83,8 @@ class ReminderNotice(NoticeTemplateBase):
 class NoticeKind(models.TextChoices):
     DUNNING_STEP = "dunning_step", _("Dunning step")
     REMINDER = "reminder", _("Reminder")
+    ACCOUNT_LOCKED = "account_locked", _("Account locked")
+    ACCOUNT_UNLOCKED = "account_unlocked", _("Account unlocked")
 
 
 class NoticeStatus(models.TextChoices):

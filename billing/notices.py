@@ -118,3 +118,17 @@ def _fail(entry: NoticeLog, error: str) -> None:
     entry.status = NoticeStatus.FAILED
     entry.error = error[:ERROR_MAX]
     entry.save(update_fields=["subject", "template", "status", "error"])
+
+
+def log_account_email(account_pk: int, kind: str, subject: str, to: list[str], error: str):
+    """Record the lock and unlock emails accounts sends (accounts.notices.on_notice) in the log."""
+    NoticeLog.objects.create(
+        account_id=account_pk,
+        kind=kind,
+        template=f"built-in {kind.replace('_', ' ')} email",
+        subject=subject[:255],
+        recipients=", ".join(sorted(set(to))),
+        status=NoticeStatus.FAILED if error else NoticeStatus.DELIVERED,
+        error=error[:ERROR_MAX],
+        created_at=timezone.now(),
+    )

@@ -184,3 +184,35 @@ def test_r_d7_the_contact_variable_is_the_resellers_for_a_resellers_account(acco
     account.refresh_from_db()
     contact = values_for(account, now=None, due_date=None)["contact"]
     assert contact == "Acme Telecom (orders@acme.example)"
+
+
+def test_r_d7_the_lock_email_is_logged_delivered_and_a_failed_one_failed(
+    operator, django_capture_on_commit_callbacks
+):
+    from accounts import services as account_services
+
+    account = AccountFactory(actor=operator)
+    user = UserFactory(email="member@example.com")
+    MembershipFactory(user=user, account=account)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.lock_user_account(user, actor=operator, reason="Abuse")
+    [log] = NoticeLog.objects.filter(account=account)
+    assert (log.kind, log.status, log.recipients) == (
+        "account_locked", "delivered", "member@example.com",
+    )  # fmt: skip
+    assert log.subject == mail.outbox[-1].subject
+
+    other = AccountFactory(actor=operator)
+    MembershipFactory(user=UserFactory(email="other@example.com"), account=other)
+    refused = SMTPRecipientsRefused({"other@example.com": (550, b"no such user")})
+    with django_capture_on_commit_callbacks() as callbacks:
+        account_services.lock_user_account(
+            other.memberships.get().user, actor=operator, reason="Abuse"
+        )
+    with mock.patch(SEND, side_effect=refused):
+        [send] = [c for c in callbacks if "send_account_locked" in repr(c)]
+        with pytest.raises(SMTPRecipientsRefused):  # robust on_commit logs it in production
+            send()
+    [failed] = NoticeLog.objects.filter(account=other)
+    assert (failed.kind, failed.status) == ("account_locked", "failed")
+    assert "no such user" in failed.error
