@@ -77,7 +77,8 @@ def from_template(template: StepNotice | ReminderNotice, values: dict, label: st
 def step_notice(event: DunningEvent, *, now: datetime) -> RenderedNotice:
     """The notice of a step an account passed: the step's template (due_date is the event's
     anchor), or the built-in email with the step's notice line as its subject when it has none."""
-    template = StepNotice.objects.filter(step=event.step).first()
+    # The reverse one-to-one; callers select_related("step__notice_template") for a batch.
+    template = getattr(event.step, "notice_template", None)
     if template is not None:
         values = values_for(event.account, now=now, due_date=event.anchor)
         return from_template(template, values, step_label(event.step))

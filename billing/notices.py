@@ -40,7 +40,7 @@ def send_dunning_notices(event_ids: list[int], now: datetime | None = None) -> i
         DunningEvent.objects.filter(pk__in=to_send).update(notice_sent=True)
         for event in (
             DunningEvent.objects.filter(pk__in=to_send)
-            .select_related("account", "step__status_type", "step__policy")
+            .select_related("account", "step__status_type", "step__policy", "step__notice_template")
             .order_by("pk")
         ):
             entry = start_log(

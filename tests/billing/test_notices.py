@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from billing import services
 from billing.models import (
@@ -216,3 +217,14 @@ def test_r_d7_the_lock_email_is_logged_delivered_and_a_failed_one_failed(
     [failed] = NoticeLog.objects.filter(account=other)
     assert (failed.kind, failed.status) == ("account_locked", "failed")
     assert "no such user" in failed.error
+
+
+def test_r_d7_a_second_run_cannot_claim_an_items_reminder_again(reminder, due_later):
+    """The partial unique index decides (both databases), not the Python check before it."""
+    from billing.models import OpenItem
+    from billing.reminders import _claim
+
+    item = OpenItem.objects.get(account=due_later)
+    assert _claim(item, ["later@example.com"], timezone.now()) is not None
+    assert _claim(item, ["later@example.com"], timezone.now()) is None
+    assert NoticeLog.objects.filter(kind="reminder", item=item).count() == 1
