@@ -50,6 +50,13 @@ class AccountNested:
 class ReadOnly(viewsets.GenericViewSet):
     """Base of the API's viewsets (authentication, scopes, paging come from REST_FRAMEWORK)."""
 
+    def filter_queryset(self, queryset):
+        """The filters narrow a list; an object named by its key is not filtered (DRF would build
+        and validate the FilterSet's form on every retrieve and every action on one object)."""
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # PostgreSQL text holds no NUL: no object has one in its key, no filter can match it.

@@ -169,23 +169,25 @@ class PaymentViewSet(PostingViewSet):
             raise serializers.ValidationError(
                 {"Idempotency-Key": [MSG_KEY_REQUIRED.format(limit=s.MAX_KEY)]}
             )
-        key, account = KEY_NAMESPACE + header, self.get_account()
-        first = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if first is not None and (first.account_id, first.description) != (
-            account.pk,
-            data["description"],
-        ):
+        account = self.get_account()
+        # Decided under the account's lock by the service (R-B1): same key and body → the first
+        # entry, so the answer is the first answer; same key for another account or amount → it
+        # refuses; another description → refused here. One message for all three, which names
+        # no other account.
+        try:
+            entry = services.record_payment(
+                account.pk,
+                data["amount"],
+                idempotency_key=KEY_NAMESPACE + header,
+                actor=api_actor(request),
+                currency=data.get("currency"),
+                description=data["description"],
+            )
+        except IdempotencyConflict:
+            raise IdempotencyConflict(MSG_KEY_OTHER_BODY.format(key=header)) from None
+        if entry.description != data["description"]:
             raise IdempotencyConflict(MSG_KEY_OTHER_BODY.format(key=header))
-        # Same key, other amount: the service refuses it (IdempotencyConflict → 409); same key
-        # and body: it returns the first entry, so the answer is the first answer (R-B1).
-        return services.record_payment(
-            account,
-            data["amount"],
-            idempotency_key=key,
-            actor=api_actor(request),
-            currency=data.get("currency"),
-            description=data["description"],
-        )
+        return entry
 
 
 @extend_schema(parameters=[ACCOUNT_NUMBER])
