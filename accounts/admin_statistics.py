@@ -3,14 +3,14 @@ over the last weeks (from the status history), and the charts other apps registe
 `statistics_charts` (billing: the dunning funnel and receivables aging), each drawn as inline
 SVG with its numbers in a table under it and an "as of" time.
 
-The page's figures are computed together and cached like the sidebar's counts: until an account,
-a status change or anything a registered chart's `stamp()` watches is added, and for
-ACCOUNT_STATISTICS_MAX_AGE seconds at most (0: computed on every request). So a count and the
-list it opens always agree (issue 18 defect 6).
+Each chart's figures are cached on their own (page_figures): the status chart like the sidebar's
+counts, until an account or a status change is added, so a count and the list it opens always
+agree (issue 18 defect 6); a registered chart until its `stamp()` changes, or without a stamp
+for ACCOUNT_STATISTICS_MAX_AGE seconds, saying "as of HH:MM" (0: all computed on every request).
 
     from accounts.admin_frames import StatisticsChart, statistics_charts
     statistics_charts.register(
-        StatisticsChart("aging", 300, "admin/billing/statistics/aging.html", aging_context, stamp)
+        StatisticsChart("aging", 200, "admin/billing/statistics/aging.html", aging_context)
     )
 
 `context(scope, now)` returns the dict the template reads as `data`; `scope` is a queryset of
@@ -30,12 +30,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import charts
+from . import charts, scoping
 from .models import Account
 from .selectors import statistics_max_age, statistics_stamp
 from .statistics import status_over_time
 
-PAGE_CACHE_KEY = "accounts:account-statistics:page:{scope}"
+PAGE_CACHE_KEY = "accounts:account-statistics:page:{scope}:{chart}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class StatisticsChart:
     order: int
     template: str
     context: Callable[[QuerySet[Account] | None, datetime], dict]
-    stamp: Callable[[], tuple] = tuple
+    # What changes whenever the chart's figures can; None: kept for the cache's age only.
+    stamp: Callable[[], tuple] | None = None
 
 
 class StatisticsCharts:
@@ -92,23 +93,45 @@ def status_chart(scope: QuerySet[Account] | None, now: datetime) -> dict:
     }
 
 
+def cached(key: str, stamp: tuple, compute: Callable[[], dict], max_age: int) -> dict:
+    """compute(), kept under `key` while `stamp` stays the same, for max_age seconds at most."""
+    if not max_age:
+        return compute()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = compute()
+    cache.set(key, (stamp, value), max_age)
+    return value
+
+
 def page_figures(scope: QuerySet[Account] | None = None, scope_key: str = "all") -> dict:
-    """Every chart's data for the page, cached while nothing they count has changed."""
+    """Every chart's data for the page. The status chart is kept while no account and no status
+    change is added (its counts link to lists, and must agree with them: defect 6); a chart with
+    a `stamp` likewise while its stamp holds; one without (billing's, which link nowhere) for
+    ACCOUNT_STATISTICS_MAX_AGE seconds, its "as of" time on the page."""
     now = timezone.now()
-    registered = statistics_charts.charts()
+    today = timezone.localdate(now)
     max_age = statistics_max_age()
-    stamp = None
-    if max_age:
-        stamp = (statistics_stamp(), tuple(c.stamp() for c in registered), timezone.localdate(now))
-        cached = cache.get(PAGE_CACHE_KEY.format(scope=scope_key))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
+    status_stamp = (statistics_stamp(), today) if max_age else ()
     figures = {
-        "status": status_chart(scope, now),
-        "parts": [(c.key, c.template, c.context(scope, now)) for c in registered],
+        "status": cached(
+            PAGE_CACHE_KEY.format(scope=scope_key, chart="status"),
+            status_stamp,
+            lambda: status_chart(scope, now),
+            max_age,
+        ),
+        "parts": [],
     }
-    if max_age:
-        cache.set(PAGE_CACHE_KEY.format(scope=scope_key), (stamp, figures), max_age)
+    for chart in statistics_charts.charts():
+        stamp = (chart.stamp() if chart.stamp and max_age else (), today)
+        data = cached(
+            PAGE_CACHE_KEY.format(scope=scope_key, chart=chart.key),
+            stamp,
+            lambda chart=chart: chart.context(scope, now),
+            max_age,
+        )
+        figures["parts"].append((chart.key, chart.template, data))
     return figures
 
 
@@ -126,7 +149,9 @@ class StatisticsPageMixin:
     def statistics_view(self, request):
         if not request.user.has_perm("accounts.view_account"):
             raise PermissionDenied
-        figures = page_figures()
+        # R-R3: a reseller operator's charts count their reseller's accounts, cached apart.
+        scope = self.get_queryset(request) if scoping.is_reseller_operator(request.user) else None
+        figures = page_figures(scope, scoping.scope_key(request.user))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -35,7 +35,6 @@ from .models import (
     DunningState,
     DunningStep,
     EntryKind,
-    LedgerEntry,
     OpenItem,
     Settlement,
     StepCondition,
@@ -64,7 +63,6 @@ class Bucket:
     key: str
     label: str
     items: int
-    accounts: int
     amount: Decimal
 
 
@@ -90,7 +88,9 @@ class Aging:
 def aging(today: date, scope: QuerySet[Account] | None = None) -> list[Aging]:
     """Receivables aging (R-B3) per currency: the open items' outstanding amounts by days past
     their due date in AGING_BUCKETS (overdue_on: an item due today is 0 days past due), and the
-    items not yet due. One GROUP BY over the open items."""
+    items not yet due. Two GROUP BYs over the open items: all of them, and those of accounts
+    billed in another currency than DEFAULT_CURRENCY (usually none; the default currency's are the
+    difference), so the common case joins no other table."""
     whens = [
         When(due_date__gte=today - timedelta(days=most), then=Value(key))
         for key, _label, _fewest, most in AGING_BUCKETS
@@ -103,25 +103,21 @@ def aging(today: date, scope: QuerySet[Account] | None = None) -> list[Aging]:
         output_field=CharField(),
     )
     items = _in_scope(OpenItem.objects.filter(settled_at__isnull=True), scope)
-    found = {
-        (row["entry__currency"], row["bucket"]): row
-        for row in items.order_by()
-        .annotate(bucket=bucket)
-        .values("entry__currency", "bucket")
-        .annotate(
-            items=Count("id"),
-            accounts=Count("account_id", distinct=True),
-            amount=Sum(F("amount") - F("settled")),
-        )
-    }
+    default = settings.DEFAULT_CURRENCY
+    found: dict[tuple[str, str], list] = {}
+    for _all, key, count, amount in _bucketed(items, bucket, ()):
+        found[(default, key)] = [count, amount]
+    foreign = items.exclude(account__currency=default)
+    for currency, key, count, amount in _bucketed(foreign, bucket, ("account__currency",)):
+        found[(currency, key)] = [count, amount]
+        mine = found.setdefault((default, key), [0, ZERO])
+        mine[0], mine[1] = mine[0] - count, mine[1] - amount
 
     def of(currency: str, key: str, label: str) -> Bucket:
-        row = found.get((currency, key), {})
-        return Bucket(
-            key, label, row.get("items", 0), row.get("accounts", 0), cents(row.get("amount"))
-        )
+        count, amount = found.get((currency, key), (0, ZERO))
+        return Bucket(key, label, count, cents(amount))
 
-    currencies = sorted({currency for currency, _key in found}) or [settings.DEFAULT_CURRENCY]
+    currencies = sorted({c for (c, _key), (count, _a) in found.items() if count}) or [default]
     return [
         Aging(
             currency,
@@ -129,6 +125,20 @@ def aging(today: date, scope: QuerySet[Account] | None = None) -> list[Aging]:
             of(currency, NOT_DUE, "Not yet due"),
         )
         for currency in currencies
+    ]
+
+
+def _bucketed(items: QuerySet, bucket, by: tuple[str, ...]) -> list[tuple]:
+    """(currency or "", bucket, items, outstanding) rows of one GROUP BY."""
+    rows = (
+        items.order_by()
+        .annotate(bucket=bucket)
+        .values(*by, "bucket")
+        .annotate(n=Count("id"), amount=Sum(F("amount") - F("settled")))
+    )
+    return [
+        (row.get(by[0], "") if by else "", row["bucket"], row["n"], row["amount"] or ZERO)
+        for row in rows
     ]
 
 
@@ -256,15 +266,3 @@ def money_recovered(start: datetime, scope: QuerySet[Account] | None = None) -> 
         .values_list("credit__currency", "s")
     )
     return {c: cents(a) for c, a in found.items()} or {settings.DEFAULT_CURRENCY: ZERO}
-
-
-def stamp() -> tuple[int, int, int]:
-    """What changes whenever a figure here can (besides the day): the newest ledger entry,
-    settlement and dunning event. A payment, a fee, a write-off and a reversal each post an
-    entry; a step the sweep applies writes an event; a release writes a status change, which
-    the accounts' stamp covers."""
-    newest = [
-        model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        for model in (LedgerEntry, Settlement, DunningEvent)
-    ]
-    return tuple(newest)  # type: ignore[return-value]

@@ -124,7 +124,20 @@ def test_r_b3_a_scope_ages_only_its_accounts_items(operator):
     item(a, operator, "10.00", 5)
     item(b, operator, "20.00", 5)
     (usd,) = aging(timezone.localdate(), Account.objects.filter(pk=a.pk))
-    assert usd.buckets[0].amount == Decimal("10.00") and usd.buckets[0].accounts == 1
+    assert usd.buckets[0].amount == Decimal("10.00") and usd.buckets[0].items == 1
+
+
+def test_r_b3_aging_never_adds_two_currencies(operator):
+    usd, eur = AccountFactory(actor=operator), AccountFactory(actor=operator, currency="EUR")
+    item(usd, operator, "10.00", 5)
+    item(eur, operator, "7.00", 5)
+    item(eur, operator, "1.00", 45)
+    by_currency = {a.currency: a for a in aging(timezone.localdate())}
+    assert set(by_currency) == {"EUR", "USD"}
+    assert (
+        by_currency["USD"].overdue == Decimal("10.00") and by_currency["USD"].buckets[0].items == 1
+    )
+    assert [b.amount for b in by_currency["EUR"].buckets[:2]] == [Decimal("7.00"), Decimal("1.00")]
 
 
 @pytest.fixture
