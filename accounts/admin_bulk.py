@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.template.response import TemplateResponse
 
-from . import bulk_actions
+from . import bulk_actions, scoping
 from .admin_forms import ReasonForm, ScheduleForm
 from .admin_list_frames import BulkAction, account_list
 from .errors import AccountsError
@@ -63,6 +63,7 @@ class BulkActionsMixin:
             return None
         step = request.POST.get("_bulk_step")
         form = action.form_class(request.POST if step else None, **action.form_kwargs())
+        scoping.scope_form(form, request.user)  # R-R3: a reseller operator's choices only
         if step not in ("preview", "confirm") or not form.is_valid():
             return self.bulk_page(request, action, accounts, form)
         try:

@@ -14,6 +14,7 @@ Its items, by order key (who registers them):
           dunning-exemption: correcting money (R-D8) and exemptions (R-X2), billing
     60 bill              Bill account             subscriptions (R-E8)
     70 schedule          Schedule status change…  accounts
+    75 move-reseller     Move to reseller…        accounts (R-R1, audited; provider operators)
     80 set-threshold     Set threshold            billing (not in the menu: the overview's form)
     90 cancel-scheduled  Cancel scheduled change  accounts (not in the menu: the overview's list)
 
@@ -30,6 +31,7 @@ the Status table, the left column below Status, the right column, or full width 
 rendered in its place by order key:
 
      60 policy         Status row  billing (the credit and dunning policy)
+     62 reseller       Status row  accounts (whose account; whom its customers contact, R-R1)
      70 members        Status row  accounts (the users)
     100 money          left        billing (balance, threshold, required payment, threshold form)
     200 why-on-hold    right       billing (R-X4; the same context function as money: one call)

@@ -34,6 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from . import scoping
 from .errors import AccountsError
 
 # Markers a change-list row replaces with its own pk and name (reverse() leaves them as they are).
@@ -295,8 +296,9 @@ class GearMenuMixin:
         step = request.POST.get("_step")
         page = {"intro": intro, "has_preview": preview is not None}
         if step is None:
-            return self.gear_page(request, obj, action, form=form_class(**form_kwargs), **page)
-        form = form_class(request.POST, **form_kwargs)
+            form = scoping.scope_form(form_class(**form_kwargs), request.user)  # R-R3
+            return self.gear_page(request, obj, action, form=form, **page)
+        form = scoping.scope_form(form_class(request.POST, **form_kwargs), request.user)
         if step == "edit" or not form.is_valid():
             return self.gear_page(request, obj, action, form=form, **page)
         try:

@@ -109,5 +109,5 @@ def reseller_row(account, now) -> dict:
 
 
 RESELLER_SECTION = OverviewSection(
-    "reseller", 65, "admin/accounts/overview/reseller.html", reseller_row, place=STATUS_ROW
+    "reseller", 62, "admin/accounts/overview/reseller.html", reseller_row, place=STATUS_ROW
 )

@@ -8,8 +8,10 @@ that does not exist (never a 403 that would confirm it exists, never Django's re
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.options import TO_FIELD_VAR
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -136,7 +138,7 @@ class ScopedAdminMixin:
         )
 
     def get_list_filter(self, request):
-        filters = list(super().get_list_filter(request))
+        filters = [_scoped_filter(self.model, f) for f in super().get_list_filter(request)]
         if (
             scoping.owns_reseller_field(self.model)
             and not scoping.is_reseller_operator(request.user)
@@ -144,6 +146,32 @@ class ScopedAdminMixin:
         ):
             filters.append("reseller")
         return filters
+
+
+class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A related field's filter offering only the related objects the operator may see (R-R3):
+    Django's lists every row of the related table (another reseller's endpoints, policies…)."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        related = scoping.scope(field.remote_field.model._default_manager.all(), request.user)
+        if ordering:
+            related = related.order_by(*ordering)
+        to_field = field.remote_field.get_related_field().attname
+        return [(getattr(obj, to_field), str(obj)) for obj in related]
+
+
+def _scoped_filter(model, list_filter):
+    """A plain relation in list_filter gets the scoped filter; anything else stays as it is."""
+    if not isinstance(list_filter, str):
+        return list_filter
+    try:
+        field = get_fields_from_path(model, list_filter)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return list_filter
+    if field.is_relation and (field.many_to_one or field.many_to_many):
+        return (list_filter, ScopedRelatedFieldListFilter)
+    return list_filter
 
 
 def _scoped_choices(field, request):

@@ -126,6 +126,21 @@ def scope_for_key(queryset: QuerySet, key: Any) -> QuerySet:
     return scope_to_reseller(queryset, getattr(key, "reseller_id", None))
 
 
+def scope_form(form: Any, user: Any) -> Any:
+    """Narrow every model choice of `form` (a policy, a payment, a reseller…) to what `user` may
+    see (R-R3): a form built without the request — a bulk action's, a gear item's — offers a
+    reseller operator their reseller's objects only, and refuses another's id as an invalid
+    choice."""
+    if reseller_id_of(user) is None:
+        return form  # a provider operator's choices are every row
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        # Reference data is everyone's: its field (and any choices the form built) stays.
+        if queryset is not None and rule_for(queryset.model) != SHARED:
+            field.queryset = scope(queryset, user)
+    return form
+
+
 def is_shared(model: type[Model]) -> bool:
     return rule_for(model) == SHARED
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
 from accounts.admin_export import CHUNK_SIZE
 from accounts.admin_filters import CheckedChoiceFilter
 from accounts.admin_list_frames import (
@@ -49,14 +50,18 @@ class PolicyFilter(CheckedChoiceFilter):
     def lookups(self, request, model_admin):
         return [
             (str(p.pk), f"{p.name} (default)" if p.is_default else p.name)
-            for p in DunningPolicy.objects.order_by("name")
+            for p in scoping.scope(DunningPolicy.objects.order_by("name"), request.user)
         ]
 
     def queryset(self, request, queryset):
         value = self.choice(request)
         if value is None:
             return queryset
-        policy = DunningPolicy.objects.get(pk=int(value))
+        policy = (
+            scoping.scope(DunningPolicy.objects.all(), request.user).filter(pk=int(value)).first()
+        )
+        if policy is None:  # R-R3: another reseller's policy is no choice of this operator
+            return queryset.none()
         if policy.is_default:
             return queryset.filter(dunning_policy__in=[policy]) | queryset.filter(
                 dunning_policy__isnull=True

@@ -261,6 +261,9 @@ def set_financial_blocking_threshold(
     return locked
 
 
+MSG_OTHER_RESELLERS_POLICY = _("The policy {policy} belongs to another reseller.")
+
+
 def assign_policy(account, policy: DunningPolicy, *, actor, reason: str = "") -> Account:
     """Give the account a policy and take its threshold and allowed period as the account's."""
     actor = as_actor(actor)
@@ -268,6 +271,8 @@ def assign_policy(account, policy: DunningPolicy, *, actor, reason: str = "") ->
         raise BillingError(MSG_NOT_A_POLICY.format(value=policy))
     with transaction.atomic():
         locked = _lock(account)
+        if policy.reseller_id not in (None, locked.reseller_id):  # R-R2: its reseller's only
+            raise BillingError(MSG_OTHER_RESELLERS_POLICY.format(policy=policy))
         old_policy, old_days = locked.dunning_policy, locked.allowed_negative_days
         locked.dunning_policy = policy
         locked.allowed_negative_days = policy.default_allowed_negative_days

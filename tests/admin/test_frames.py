@@ -35,11 +35,12 @@ MENU = ["change-status", "suspend", "cancel", "enable", "record-payment"]
 # R-D8 corrections and the R-X2 exemption (issue 16), billing's, before Bill account.
 CORRECTIONS = ["post-adjustment", "post-charge", "issue-invoice", "reverse-payment", "write-off",
                "credit-note", "dunning-exemption"]  # fmt: skip
-MENU += [*CORRECTIONS, "bill", "schedule"]
+MENU += [*CORRECTIONS, "bill", "schedule", "move-reseller"]  # issue 17: Move to reseller…
 NOT_IN_MENU = ["set-threshold", "cancel-scheduled"]
 # Today's sections, in the order the page shows them.
 SECTIONS = [
     "policy",
+    "reseller",  # issue 17: whose account it is and whom its customers contact (R-R1)
     "members",
     "money",
     "why-on-hold",
@@ -91,6 +92,7 @@ def test_each_app_registers_the_items_whose_service_it_owns():
         "suspend": "accounts",
         "schedule": "accounts",
         "cancel-scheduled": "accounts",
+        "move-reseller": "accounts",
         "enable": "billing",
         "record-payment": "billing",
         "set-threshold": "billing",
