@@ -2,9 +2,10 @@
 the apps registered in `account_list.search` — a member's user name or email (here), an invoice
 number and a payment reference (billing).
 
-Each extension returns at most `SEARCH_EXTENSION_LIMIT` account pks, found through an index; the
-list then reads `number ILIKE … OR name ILIKE … OR id = ANY(<those pks>)`, which PostgreSQL
-answers with a BitmapOr of the trigram indexes and the primary key — never a scan of a million
+The extensions' queries run as one UNION (one round trip), each found through an index, at
+most `SEARCH_EXTENSION_LIMIT` account pks per extension on average; the list then reads
+`number ILIKE … OR name ILIKE … OR id IN (<those pks>)`, which PostgreSQL answers with a
+BitmapOr of the trigram indexes and the primary key — never a scan of a million
 accounts with a subquery per row. The pks are looked up in the list's own queryset, so its
 filters and its scope (get_queryset, R-R3) apply to what the extensions found.
 """
@@ -12,7 +13,7 @@ filters and its scope (get_queryset, R-R3) apply to what the extensions found.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .admin_list_frames import SearchExtension, account_list
 from .models import Membership
@@ -38,13 +39,22 @@ account_list.search.register(
 
 
 def extension_pks(term: str) -> list[int]:
-    """The accounts every registered extension finds for the whole search term."""
+    """The accounts every registered extension finds for the whole search term: the extensions'
+    queries as one UNION (one round trip), at most SEARCH_EXTENSION_LIMIT pks per extension."""
     term = term.strip()
     if not term:
         return []
     found: set[int] = set()
+    queries = []
     for extension in account_list.search.items():
-        found.update(extension.find(term)[:SEARCH_EXTENSION_LIMIT])
+        result = extension.find(term)
+        if isinstance(result, QuerySet):
+            queries.append(result.order_by())
+        else:
+            found.update(list(result)[:SEARCH_EXTENSION_LIMIT])
+    if queries:
+        union = queries[0].union(*queries[1:]) if len(queries) > 1 else queries[0]
+        found.update(union[: SEARCH_EXTENSION_LIMIT * len(queries)])
     return sorted(found)
 
 
