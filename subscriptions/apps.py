@@ -14,7 +14,7 @@ class SubscriptionsConfig(AppConfig):
         from . import integrity as checks
 
         lifecycle.on_status_change(hooks.follow_account_status)  # R-CH7, R-CH9, R-E8
-        step_effects.on_subscription_effect(dunning_effects.cancel_for_dunning)  # R-D6, R-D3
+        step_effects.on_subscription_effect(dunning_effects.schedule_for_dunning)  # R-D6, R-D3
         next_payment.register_source(billing_dates.prepaid_next_billing)  # R-S2
         scopes.register()  # R-R3: how subscriptions' rows reach a reseller (accounts.scoping)
         # verify_ledger (accounts.integrity): after billing's checks, once per run.

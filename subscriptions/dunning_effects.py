@@ -1,60 +1,96 @@
 """R-D6 on the subscriptions side: a dunning step that cancels the account's subscriptions, at
 once with a prorated credit or at the end of the period (Kill Bill's IMMEDIATE / END_OF_TERM);
 Terminated (R-D3) always cancels them, and the cancellation releases their resources (Allocated →
-Available). Registered with billing.step_effects in SubscriptionsConfig.ready(); runs in the
-sweep's transaction through the one cancellation service (cancellation.cancel, R-E5)."""
+Available). Registered with billing.step_effects in SubscriptionsConfig.ready().
+
+In the sweep's transaction the step schedules the cancellations set-based — "at once" for the
+step's day with a prorated credit as of that day (R-E5's specific-date option), "at period end"
+for the period's end — with one history insert and one R-S2 sync for the batch, so they commit
+or roll back with the step. Right after the commit a task runs the ones due through the one
+cancellation service (cancellation.execute_scheduled: status, resources, ledger entries), each in
+its own savepoint; the daily subscription run (charging.run_subscription_charges) runs any it
+missed. The dunning batch, which holds up to 5,000 account rows locked, does not wait for
+thousands of ledger postings (docs/dunning-ladder.md)."""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
+from celery import current_app
 from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 
 from accounts.actors import Actor
+from accounts.jobs import isolated
 from billing.step_effects import EffectRequest
 
-from .cancellation import (
-    IMMEDIATELY_PRORATED_REFUND,
-    PERIOD_END,
-    cancel,
-    withdraw_cancellation,
-)
-from .errors import SubscriptionsError
+from . import billing_dates, core
+from .cancellation import PERIOD_END, SPECIFIC_DATE_PRORATED_REFUND, execute_scheduled
 from .models import Subscription
 from .transitions import TRANSITIONAL
 
-OPTION = {"cancel_now": IMMEDIATELY_PRORATED_REFUND, "cancel_period_end": PERIOD_END}
+JOB = "subscriptions.tasks.run_dunning_cancellations"
+RULE_ID = "R-D6"
 
 
-def cancel_for_dunning(requests: list[EffectRequest], today: date) -> int:
-    """Cancel the live subscriptions of each account with its step's option; returns how many
-    were cancelled or scheduled. A subscription in a transitional status other than Deleting
-    settles first elsewhere; one the lifecycle refuses is left as it is (its savepoint)."""
-    done = 0
-    for request in requests:
-        actor = Actor.system(request.rule_id)
-        subs = (
-            Subscription.objects.live()
-            .filter(account_id=request.account_id)
-            .exclude(status=Subscription.Status.DELETING)
-            .order_by("pk")
-        )
-        for sub in subs:
-            done += _cancel_one(sub, request, actor, today)
-    return done
+def schedule_for_dunning(requests: list[EffectRequest], today: date) -> int:
+    """Schedule the cancellations the steps call for (set-based); returns how many."""
+    now_ids = [r.account_id for r in requests if r.effect == "cancel_now"]
+    end_ids = [r.account_id for r in requests if r.effect == "cancel_period_end"]
+    live = Subscription.objects.live().exclude(status__in=list(TRANSITIONAL))
+    # At once: a cancellation scheduled for later is brought forward to the step's day.
+    at_once = live.filter(account_id__in=now_ids).filter(
+        Q(cancel_on__isnull=True) | Q(cancel_on__gt=today)
+    )
+    at_end = live.filter(account_id__in=end_ids, cancel_on__isnull=True)
+    scheduled = _schedule(at_once, today, SPECIFIC_DATE_PRORATED_REFUND, requests)
+    scheduled += _schedule(at_end, Greatest(F("period_end"), Value(today)), PERIOD_END, requests)
+    if scheduled:
+        ids = sorted({sub.account_id for sub in scheduled})
+        billing_dates.sync_many(ids, actor=Actor.system(RULE_ID), note="dunning cancellation")
+        if now_ids:
+            transaction.on_commit(partial(_run_after_commit, now_ids, today))
+    return len(scheduled)
 
 
-def _cancel_one(sub: Subscription, request: EffectRequest, actor: Actor, today: date) -> int:
-    option = OPTION[request.effect]
-    if sub.cancel_on is not None and (option == PERIOD_END or sub.cancel_on <= today):
-        return 0  # already going by then: the earlier plan stands
-    if sub.status in TRANSITIONAL:
-        return 0  # the provider's report settles it first (R-CH7's rule); the next step acts
-    try:
-        with transaction.atomic():  # a refusal leaves this subscription as it was
-            if sub.cancel_on is not None:  # scheduled later: at once now (R-D6)
-                withdraw_cancellation(sub, actor=actor)
-            cancel(sub, option=option, actor=actor, today=today)
-    except SubscriptionsError:
-        return 0
-    return 1
+def _schedule(queryset, on, option: str, requests: list[EffectRequest]) -> list[Subscription]:
+    subs = list(queryset.select_for_update(of=("self",)).order_by("pk"))
+    if not subs:
+        return []
+    Subscription.objects.filter(pk__in=[s.pk for s in subs]).update(
+        cancel_on=on, cancel_option=option
+    )
+    notes = {r.account_id: r for r in requests}
+    by_rule: dict[tuple[str, str], list] = {}
+    for sub in subs:
+        request = notes[sub.account_id]
+        by_rule.setdefault((request.rule_id, request.note), []).append((sub, sub.status))
+    for (rule_id, note), moves in by_rule.items():
+        core.record_many(moves, "schedule_cancel", Actor.system(rule_id), note=f"{note} ({option})")
+    return subs
+
+
+def _run_after_commit(account_ids: list[int], today: date) -> None:
+    # By name: tasks.py imports this module (the task is thin), not the other way round.
+    current_app.send_task(JOB, args=[account_ids, today.isoformat()])
+
+
+def run_due_cancellations(account_ids: list[int], today: date) -> dict:
+    """Cancel now the accounts' subscriptions whose cancellation is due by `today`, each in its
+    own savepoint (a refused one is recorded as a job failure, the others go on)."""
+    counts = {"cancelled": 0, "failed": 0}
+    due = (
+        Subscription.objects.live()
+        .filter(account_id__in=account_ids, cancel_on__lte=today)
+        .order_by("pk")
+        .values_list("pk", "account_id")
+    )
+    for pk, account_id in due:
+        with isolated(JOB, counts, account_id=account_id, item=f"subscription {pk}"):
+            account, sub = core.lock_both(pk, account_id)
+            if sub.cancel_on is not None and sub.cancel_on <= today:
+                execute_scheduled(account, sub, today, Actor.system(RULE_ID))
+                counts["cancelled"] += 1
+    return counts

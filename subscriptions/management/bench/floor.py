@@ -38,10 +38,12 @@ WITH anchor AS (
               WHEN %(today)s::date - anchor.due >= 7 THEN %(closed)s
               ELSE %(suspended)s END AS new_type
     FROM accounts_account a
-    JOIN anchor ON anchor.account_id = a.id
+    LEFT JOIN anchor ON anchor.account_id = a.id
     JOIN accounts_accountstatustype t ON t.id = a.status_type_id
    WHERE t.backend_status IN ('active', 'credit_hold', 'suspended')
-     AND %(today)s::date - anchor.due >= 2
+     AND (%(today)s::date - anchor.due >= 2
+          OR (a.balance < a.financial_blocking_threshold
+              AND t.backend_status IN ('active', 'credit_hold')))  -- R-D1's credit limit (issue 16)
 ), moved AS (
   UPDATE accounts_account a
      SET status_type_id = target.new_type, status_reason_id = %(r_dunning)s,
