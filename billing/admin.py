@@ -2,6 +2,7 @@
 ledger and invoices, read-only (R-B1). Money is posted from the account's gear menu."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_frames import account_menu, overview_sections, statistics_charts
 from accounts.admin_logs import ReadOnlyAdmin
@@ -9,6 +10,7 @@ from accounts.admin_paging import LargeListAdmin
 from accounts.admin_saving import SaveChangedFieldsMixin
 
 from . import admin_account_actions, admin_corrections, admin_overview, admin_statistics
+from .admin_notices import ReminderNoticeInline
 from .models import DunningPolicy, DunningStep, Invoice, LedgerEntry, RecurringCharge
 
 # billing's items of the account's frames (accounts/admin_frames.py): Enable…, Record payment…,
@@ -19,27 +21,41 @@ overview_sections.register(*admin_overview.SECTIONS)
 statistics_charts.register(*admin_statistics.CHARTS)  # the dunning funnel, receivables aging
 
 
-class DunningStepInline(admin.TabularInline):
-    """The ladder: when <condition> holds for N days → status, fee, notice (DESIGN §5)."""
+class DunningStepInline(admin.StackedInline):
+    """The ladder: when all its conditions have held for N days → status, fee, subscriptions,
+    notice (DESIGN §5, R-D5, R-D6). Stacked, one line for the conditions and one for the effects,
+    so fourteen fields stay readable; DunningStep.clean() refuses a step without a condition, a
+    fee both fixed and a percentage, a cap without a percentage, a Terminated step that keeps
+    the subscriptions (form errors, never a 500)."""
 
     model = DunningStep
     extra = 0
-    fields = [
-        "position",
-        "condition",
-        "days",
-        "status_type",
-        "fee",
-        "notice",
-        "releases_on_payment",
-        "rule_id",
+    classes = ["dunning-steps"]
+    fieldsets = [
+        (
+            _("When"),
+            {
+                "fields": [
+                    ("position", "condition", "min_overdue_items", "min_overdue_amount", "days")
+                ]
+            },
+        ),
+        (
+            _("Then"),
+            {
+                "fields": [
+                    ("status_type", "fee", "fee_percent", "fee_cap", "subscription_effect"),
+                    ("notice", "releases_on_payment", "rule_id"),
+                ]
+            },
+        ),
     ]
     ordering = ["position"]
 
 
 @admin.register(DunningPolicy)
 class DunningPolicyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
-    inlines = [DunningStepInline]
+    inlines = [DunningStepInline, ReminderNoticeInline]  # R-D7: the reminder, N days before
     list_display = [
         "name",
         "default_threshold",
@@ -100,6 +116,7 @@ class RecurringChargeAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     ]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+
 
 # Issue 18: search, the policy filter, the policy bulk action and the ledger export of the list;
 # R-D7 notices: the templates, their preview, the notice log and the overview section.

@@ -69,6 +69,23 @@ class ReminderNoticeForm(NoticeTemplateForm):
         fields = ["policy", "days_before", "subject", "body"]
 
 
+class ReminderInlineForm(NoticeTemplateForm):
+    class Meta:
+        model = ReminderNotice
+        fields = ["days_before", "subject", "body"]
+
+
+class ReminderNoticeInline(admin.StackedInline):
+    """The policy's reminder on the policy's own page: N days before a due date (R-D7)."""
+
+    model = ReminderNotice
+    form = ReminderInlineForm
+    extra = 0
+    max_num = 1
+    verbose_name = _("reminder before the due date")
+    verbose_name_plural = _("reminder before the due date")
+
+
 class PreviewForm(forms.Form):
     account = forms.CharField(
         label=_("Account number"),

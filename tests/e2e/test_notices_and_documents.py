@@ -126,3 +126,31 @@ def test_a_customer_opens_an_invoice_and_a_credit_note_as_printable_documents(
     expect(document).to_contain_text("Service outage on 3 November")
     expect(document.locator("#credit-note-amount")).to_have_text("25.00 USD")
     page.screenshot(path=str(SHOTS / "panel-credit-note.png"), full_page=True)
+
+
+def test_r_d7_an_operator_sets_the_policys_reminder_on_the_policy_page(page, live_server, defaults):
+    from billing.models import DunningPolicy, ReminderNotice
+
+    policy = DunningPolicy.objects.get(name="Standard ladder")
+    staff_in(BILLING_MANAGER, "manager")
+    page.set_viewport_size(DESKTOP)
+    log_in(page, live_server, "manager")
+    page.goto(live_server.url + reverse("admin:billing_dunningpolicy_change", args=[policy.pk]))
+    page.get_by_role("button", name="Add another Reminder before the due date").click()
+    page.fill("input[name=reminder-0-days_before]", "3")
+    page.fill(
+        "input[name=reminder-0-subject]", "{{ item_amount }} {{ currency }} due {{ due_date }}"
+    )
+    page.fill("textarea[name=reminder-0-body]", "Dear {{ account.name }}, {{ account.secret }}")
+    page.click("input[name=_continue]")
+    expect(page.locator(".errorlist")).to_contain_text("Unknown variable “account.secret”")
+    assert not ReminderNotice.objects.exists()
+
+    page.fill("textarea[name=reminder-0-body]", "Dear {{ account.name }}, pay by {{ due_date }}.")
+    page.click("input[name=_continue]")
+    expect(page.locator("ul.messagelist li.success")).to_be_visible()
+    reminder = ReminderNotice.objects.get(policy=policy)
+    assert (reminder.days_before, reminder.body) == (
+        3,
+        "Dear {{ account.name }}, pay by {{ due_date }}.",
+    )
