@@ -65,3 +65,39 @@ def bill_overdue_accounts(operator, today: date) -> dict:
             description="Monthly service",
         )
     return dunning_sweep(today)
+
+
+# reseller → (its policy, threshold, allowed negative days): each reseller's own ladder, a copy of
+# the Standard ladder's steps with its own money defaults (R-R2).
+RESELLER_POLICIES = {
+    "Northwind Telecom": ("Northwind ladder", "-25.00", 14),
+    "Southpaw Networks": ("Southpaw ladder", "-100.00", 30),
+}
+
+
+def seed_reseller_policies() -> int:
+    """Each demo reseller's default policy with the Standard ladder's steps (idempotent)."""
+    from accounts.models import Reseller
+
+    from .defaults import STANDARD_LADDER
+    from .models import DunningStep
+
+    standard = DunningPolicy.objects.get(name=STANDARD_LADDER)
+    created = 0
+    for reseller_name, (name, threshold, days) in RESELLER_POLICIES.items():
+        reseller = Reseller.objects.filter(name=reseller_name).first()
+        if reseller is None or DunningPolicy.objects.filter(name=name).exists():
+            continue
+        policy = DunningPolicy.objects.create(
+            name=name,
+            reseller=reseller,
+            is_reseller_default=True,
+            default_threshold=threshold,
+            default_allowed_negative_days=days,
+            reactivation_fee=standard.reactivation_fee,
+        )
+        for step in DunningStep.objects.filter(policy=standard).order_by("position"):
+            step.pk, step.policy = None, policy
+            step.save(force_insert=True)
+        created += 1
+    return created

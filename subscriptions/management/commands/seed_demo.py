@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import demo_resellers
 from accounts.demo import DEMO_OPERATOR, seed_demo
 from billing import demo as billing_demo
 from subscriptions import demo as subscriptions_demo
@@ -33,6 +34,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seed_demo(password)
             operator = get_user_model().objects.get(username=DEMO_OPERATOR)
+            # Issue 17: two resellers, their policies (billing), then their own customers.
+            resellers = demo_resellers.seed_resellers(password)
+            billing_demo.seed_reseller_policies()
+            reseller_accounts = demo_resellers.seed_reseller_accounts(operator, password)
             billing_demo.prepare_accounts(operator)
             plans = subscriptions_demo.seed_catalogue()
             orders = subscriptions_demo.seed_subscriptions(operator, today)
@@ -41,7 +46,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {created['accounts']} account(s), {created['users']} customer user(s), "
             f"{created['memberships']} membership(s), {plans} plan(s), {orders} order(s), "
-            f"{dunning['steps_recorded']} dunning step(s) created."
+            f"{dunning['steps_recorded']} dunning step(s) created; {resellers['resellers']} "
+            f"reseller(s) with {resellers['operators']} operator(s) and {reseller_accounts} "
+            "account(s) of their own."
         )
         for name, raw in keys.items():  # R-S3: shown once, like the admin's "add key"
             self.stdout.write(f"Service API key {name}: {raw}")
@@ -50,4 +57,9 @@ class Command(BaseCommand):
                 f"Operator login: http://127.0.0.1:8000/admin/  user: {DEMO_OPERATOR}  "
                 f"password: {password}"
             )
+        )
+        self.stdout.write(
+            "Reseller operators (they see their reseller's accounts only): "
+            + ", ".join(f"{r[5]} ({name})" for name, r in demo_resellers.DEMO_RESELLERS.items())
+            + f"  password: {password}"
         )
