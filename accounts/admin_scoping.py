@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +104,11 @@ class ScopedAdminMixin:
         if not change and reseller_id is not None and scoping.owns_reseller_field(self.model):
             obj.reseller_id = reseller_id  # R-R3: a reseller operator's new rows are theirs
         super().save_model(request, obj, form, change)
+        is_user = self.model is get_user_model()
+        if reseller_id is not None and is_user and (not change or obj.is_staff):
+            # A user a reseller operator adds, or makes staff, is the reseller's: in its scope,
+            # and never a provider operator, who would see every reseller (R-R3).
+            scoping.make_reseller_operator(obj, reseller_id)
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 SHARED = "shared"
 PROVIDER = "provider"
@@ -157,12 +157,27 @@ def owns_reseller_field(model: type[Model]) -> bool:
 
 
 def users_of_reseller(queryset: QuerySet, reseller_id: int) -> QuerySet:
-    """auth.User: the members of the reseller's accounts and the reseller's own operators."""
+    """auth.User: the customers (not staff) of the reseller's accounts and the reseller's own
+    operators — never a provider operator, even one who is also a member of such an account."""
     from .models import Membership, OperatorProfile
 
     members = Membership.objects.filter(user=OuterRef("pk"), account__reseller_id=reseller_id)
     operators = OperatorProfile.objects.filter(user=OuterRef("pk"), reseller_id=reseller_id)
-    return queryset.filter(Exists(members) | Exists(operators))
+    customers = Q(Exists(members), is_staff=False, is_superuser=False)
+    return queryset.filter(customers | Exists(operators))
+
+
+def make_reseller_operator(user: Any, reseller_id: int) -> None:
+    """Tie a staff user without a profile to `reseller_id` (a reseller operator's new staff)."""
+    from .models import OperatorProfile
+
+    profile, _ = OperatorProfile.objects.get_or_create(
+        user=user, defaults={"reseller_id": reseller_id}
+    )
+    if profile.reseller_id is None:  # a profile without a reseller would make a provider
+        profile.reseller_id = reseller_id
+        profile.save(update_fields=["reseller"])
+    forget(user)
 
 
 def register_accounts_models() -> None:

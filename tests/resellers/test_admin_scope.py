@@ -25,9 +25,7 @@ def test_r_r3_a_reseller_operator_lists_only_their_resellers_accounts(
     assert listed_numbers(client, side_a.operator) == {side_a.account.number}
 
 
-def test_r_r3_a_reseller_operators_search_finds_nothing_of_another_reseller(
-    client, side_a, side_b
-):
+def test_r_r3_a_reseller_operators_search_finds_nothing_of_another_reseller(client, side_a, side_b):
     query = f"?q={side_b.account.number}"
     assert listed_numbers(client, side_a.operator, query=query) == set()
 
@@ -98,3 +96,44 @@ def test_r_r1_the_move_item_is_not_offered_to_reseller_operators(client, side_a)
     client.force_login(side_a.operator)
     response = client.get(overview_url(side_a.account))
     assert "move-reseller" not in response.content.decode()
+
+
+def test_r_r3_a_bulk_action_posted_with_another_resellers_id_touches_nothing(
+    client, side_a, side_b
+):
+    client.force_login(side_a.operator)
+    client.post(
+        reverse(CHANGELIST),
+        {"action": "exempt_from_dunning", "_selected_action": [side_b.account.pk]},
+    )
+    side_b.account.refresh_from_db()
+    assert side_b.account.dunning_exempt is False
+
+
+def test_r_r3_a_user_a_reseller_operator_adds_is_their_resellers(client, side_a):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(side_a.operator)
+    response = client.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "new-agent",
+            "password1": "x-Very-long-pw-42",
+            "password2": "x-Very-long-pw-42",
+        },
+    )
+    assert response.status_code == 302, response.content[:300]
+    user = get_user_model().objects.get(username="new-agent")
+    assert user.operator_profile.reseller == side_a.reseller
+    assert client.get(reverse("admin:auth_user_change", args=[user.pk])).status_code == 200
+
+
+def test_r_r3_a_provider_operator_who_is_also_a_member_is_not_in_a_resellers_users(
+    client, side_a, provider_operator
+):
+    from tests.accounts.factories import MembershipFactory
+
+    MembershipFactory(user=provider_operator, account=side_a.account)
+    client.force_login(side_a.operator)
+    url = reverse("admin:auth_user_change", args=[provider_operator.pk])
+    assert client.get(url).status_code == 404
