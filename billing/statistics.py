@@ -198,12 +198,19 @@ def accounts_at_steps(scope: QuerySet[Account] | None = None) -> list[StepCount]
 
 
 def condition_words(step: DunningStep) -> str:
-    """A step's condition in a few words, to tell two steps to the same status apart."""
-    if step.condition == StepCondition.DAYS_PAST_DUE:
-        return f"{step.days} days past due"
-    if step.condition == StepCondition.BELOW_THRESHOLD:
-        return "below the threshold"
-    return "credit exhausted"
+    """A step's conditions in a few words, to tell two steps to the same status apart (R-D5:
+    several may be set, all must hold)."""
+    words = {
+        StepCondition.DAYS_PAST_DUE: f"{step.days} days past due",
+        StepCondition.BELOW_THRESHOLD: "below the threshold",
+        StepCondition.CREDIT_EXHAUSTED: "credit exhausted",
+    }
+    parts = [words[step.condition]] if step.condition in words else []
+    if step.min_overdue_items:
+        parts.append(f"{step.min_overdue_items}+ overdue items")
+    if step.min_overdue_amount:
+        parts.append(f"{step.min_overdue_amount}+ overdue")
+    return " and ".join(parts)
 
 
 def dunning_funnel(today: date, scope: QuerySet[Account] | None = None) -> Funnel:
