@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.api.keys import issue_service_api_key
 from accounts.models import Account, ServiceApiKey
-from subscriptions.management.bench import data, export, load, pages
+from subscriptions.management.bench import data, export, load, pages, resellers
 from subscriptions.management.bench import statistics as statistics_bench
 
 MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
@@ -68,6 +68,11 @@ class Command(BaseCommand):
             help="only the Account Statistics page case (issue 18), cached and counted",
         )
         parser.add_argument(
+            "--resellers-only",
+            action="store_true",
+            help="only the account list as a reseller operator, 50 resellers (issue 17)",
+        )
+        parser.add_argument(
             "--reuse-data",
             action="store_true",
             help="keep the accounts already in this bench database (an earlier run's data set)",
@@ -104,6 +109,8 @@ class Command(BaseCommand):
         operator, customer, account = pages.people()
         if opts["statistics_only"]:
             return self.statistics_case(operator, opts)
+        if opts["resellers_only"]:
+            return self.resellers_case(opts)
         if opts["export_only"]:
             return self.export_case(operator, opts)
         result["load_before"] = os.getloadavg()
@@ -151,6 +158,16 @@ class Command(BaseCommand):
             )
             statistics_bench.write_section(opts["output"], section)
             self.say(f"Wrote the statistics section of {opts['output']}")
+
+    def resellers_case(self, opts) -> None:
+        """Issue 17: the account list as a reseller operator, accounts over 50 resellers."""
+        load_before = os.getloadavg()
+        timings = resellers.measure_list(runs=opts["runs"], warmup=opts["warmup"])
+        self.say(page_table(timings))
+        if opts["write"]:
+            section = resellers.render(timings, Account.objects.count(), load_before)
+            resellers.write_section(opts["output"], section)
+            self.say(f"Wrote the resellers section of {opts['output']}")
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
