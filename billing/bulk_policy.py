@@ -27,10 +27,27 @@ def _days(value) -> str:
     return "∞" if value is None else f"{value} days"
 
 
+def _changes(account: Account, old: DunningPolicy, changed: Account) -> list[str]:
+    """What the policy changes on the account, in words; unchanged values are left out."""
+    parts = (
+        [f"{old.name} → {changed.dunning_policy_name}"]
+        if old.pk != changed.dunning_policy_id
+        else []
+    )
+    before, after = account.financial_blocking_threshold, changed.financial_blocking_threshold
+    if before != after:
+        parts.append(f"threshold {before} → {after}")
+    days_before, days_after = account.allowed_negative_days, changed.allowed_negative_days
+    if days_before != days_after:
+        parts.append(f"allowed negative period {_days(days_before)} → {_days(days_after)}")
+    return parts
+
+
 def _after(account: Account, policy: DunningPolicy, now) -> tuple[Any, str]:
     """The account as the policy leaves it (in memory), and the status the decision gives."""
     changed = copy.copy(account)
     changed.dunning_policy_id = policy.pk
+    changed.dunning_policy_name = policy.name
     changed.financial_blocking_threshold = policy.default_threshold
     changed.allowed_negative_days = policy.default_allowed_negative_days
     ctx = decisions.contexts([changed])[account.pk]
@@ -59,13 +76,9 @@ def preview_policy(accounts: list[Account], data: dict, actor: Any, now=None) ->
         ):
             rows.append(BulkRow(account, current, f"already on {policy.name}", changes=False))
             continue
-        result = (
-            f"{old.name} → {policy.name}; threshold {account.financial_blocking_threshold} → "
-            f"{changed.financial_blocking_threshold}; allowed negative period "
-            f"{_days(account.allowed_negative_days)} → {_days(changed.allowed_negative_days)}; "
-            f"{status}"
+        rows.append(
+            BulkRow(account, current, "; ".join([*_changes(account, old, changed), status]))
         )
-        rows.append(BulkRow(account, current, result))
     return rows
 
 
