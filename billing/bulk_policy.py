@@ -29,11 +29,12 @@ def _days(value) -> str:
 
 def _changes(account: Account, old: DunningPolicy, changed: Account) -> list[str]:
     """What the policy changes on the account, in words; unchanged values are left out."""
-    parts = (
-        [f"{old.name} → {changed.dunning_policy_name}"]
-        if old.pk != changed.dunning_policy_id
-        else []
-    )
+    if old.pk != changed.dunning_policy_id:
+        parts = [f"{old.name} → {changed.dunning_policy_name}"]
+    elif account.dunning_policy_id is None:  # it had the default by having none: now named
+        parts = [f"{old.name} (the default) named on the account"]
+    else:
+        parts = []
     before, after = account.financial_blocking_threshold, changed.financial_blocking_threshold
     if before != after:
         parts.append(f"threshold {before} → {after}")
