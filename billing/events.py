@@ -32,7 +32,7 @@ from accounts.actors import as_actor
 from accounts.events import emit, emit_many, emit_rows_sql
 from accounts.models import Account, BackendStatus, StatusChange
 
-from .models import EntryKind, Invoice, LedgerEntry
+from .models import DunningEvent, EntryKind, Invoice, LedgerEntry
 
 PAYMENT_RECORDED = "payment.recorded"
 PAYMENT_REVERSED = "payment.reversed"
@@ -148,8 +148,13 @@ def steps_entered_in_python(ids: list[int], wanted: list[tuple], existing: set, 
             pk__in={a.pk for a, _s, _n, _d in wanted}
         ).values_list("pk", "number", "currency")
     }
+    charged = dict(  # R-D6: a percentage step's fee is what it charged
+        DunningEvent.objects.filter(pk__in=ids, fee_entry__isnull=False).values_list(
+            "pk", "fee_entry__amount"
+        )
+    )
     items = [
-        _step_item(pk, account.pk, step, anchor, day, today, accounts[account.pk])
+        _step_item(pk, account.pk, step, anchor, day, today, accounts[account.pk], charged)
         for pk, (account, step, anchor, day) in zip(ids, wanted, strict=True)
     ]
     started = {(a_id, anchor) for a_id, anchor, _step in existing}
@@ -163,7 +168,7 @@ def steps_entered_in_python(ids: list[int], wanted: list[tuple], existing: set, 
 # encoder do. An anchor's first step: no DunningEvent of that anchor but the ones just written.
 STEPS_CTES = """
 WITH new AS (
-  SELECT d.id, d.account_id, d.step_id, d.anchor, d.due_on
+  SELECT d.id, d.account_id, d.step_id, d.anchor, d.due_on, d.fee_entry_id
     FROM billing_dunningevent d WHERE d.id = ANY(%(ids)s::bigint[])
 ), first AS (
   SELECT DISTINCT n.account_id, n.anchor FROM new n
@@ -179,7 +184,8 @@ SELECT * FROM (
            'dunning_event_id', n.id,
            'account', jsonb_build_object('id', a.id, 'number', a.number),
            'step', jsonb_build_object('id', s.id, 'position', s.position, 'status', t.name,
-                                      'fee', s.fee::text, 'notice', s.notice),
+                                      'fee', COALESCE((-f.amount)::text, s.fee::text),
+                                      'notice', s.notice),
            'policy_id', s.policy_id, 'currency', a.currency, 'anchor', n.anchor::text,
            'due_on', n.due_on::text, 'applied_on', %(today)s::date::text,
            'rule_id', COALESCE(NULLIF(s.rule_id, ''), 'R-X3'), 'effective_at', n.due_on::text),
@@ -188,6 +194,7 @@ SELECT * FROM (
     JOIN accounts_account a ON a.id = n.account_id
     JOIN billing_dunningstep s ON s.id = n.step_id
     JOIN accounts_accountstatustype t ON t.id = s.status_type_id
+    LEFT JOIN billing_ledgerentry f ON f.id = n.fee_entry_id  -- what the step charged (R-D6)
   UNION ALL
   SELECT 'invoice.overdue', 'account:' || a.number, a.id, jsonb_build_object(
            'invoice_id', i.id, 'invoice_number', i.number,
@@ -205,7 +212,7 @@ SELECT * FROM (
 """
 
 
-def _step_item(pk, account_id, step, anchor, day, today, account) -> tuple:
+def _step_item(pk, account_id, step, anchor, day, today, account, charged) -> tuple:
     number, currency = account
     payload = {
         "dunning_event_id": pk,
@@ -214,7 +221,7 @@ def _step_item(pk, account_id, step, anchor, day, today, account) -> tuple:
             "id": step.pk,
             "position": step.position,
             "status": step.status_type.name,
-            "fee": _money(step.fee),
+            "fee": _money(-charged[pk] if pk in charged else step.fee),
             "notice": step.notice,
         },
         "policy_id": step.policy_id,

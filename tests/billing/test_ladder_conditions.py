@@ -11,7 +11,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatusType
+from accounts.models import Account, AccountStatusType, OutboxEvent
 from billing import dunning, ladder_rows, services
 from billing.dunning import DunningFacts, Step, step_fee, step_for
 from billing.models import DunningEvent, DunningPolicy, DunningStep, LedgerEntry
@@ -219,6 +219,8 @@ def test_r_d6_a_step_charges_1_5_percent_of_the_overdue_amount_capped_at_25(
     assert list(fees.values_list("amount", flat=True)) == [-D(fee)]
     event = DunningEvent.objects.get(account=account)
     assert event.fee_entry_id == fees.get().pk
+    entered = OutboxEvent.objects.get(account_id=account.pk, event_type="dunning.step_entered")
+    assert entered.payload["step"]["fee"] == fee  # the money event says what was charged
     dunning_sweep(DAY + timedelta(days=1))  # R-X3: a rerun charges nothing again
     assert fees.count() == 1
 
