@@ -3,10 +3,11 @@ over the last weeks (from the status history), and the charts other apps registe
 `statistics_charts` (billing: the dunning funnel and receivables aging), each drawn as inline
 SVG with its numbers in a table under it and an "as of" time.
 
-Each chart's figures are cached on their own (page_figures): the status chart like the sidebar's
-counts, until an account or a status change is added, so a count and the list it opens always
-agree (issue 18 defect 6); a registered chart until its `stamp()` changes, or without a stamp
-for ACCOUNT_STATISTICS_MAX_AGE seconds, saying "as of HH:MM" (0: all computed on every request).
+Each chart's figures are cached on their own (page_figures): the status chart's tally is brought
+up to the newest status change on every request (accounts/statistics.py), so a count and the
+list it opens always agree (issue 18 defect 6); a registered chart is kept until its `stamp()`
+changes, or without a stamp for ACCOUNT_STATISTICS_MAX_AGE seconds, saying "as of HH:MM" (0:
+all computed on every request).
 
     from accounts.admin_frames import StatisticsChart, statistics_charts
     statistics_charts.register(
@@ -32,8 +33,8 @@ from django.utils import timezone
 
 from . import charts, scoping
 from .models import Account
-from .selectors import statistics_max_age, statistics_stamp
-from .statistics import status_over_time
+from .selectors import statistics_max_age
+from .statistics import current_tally, status_over_time
 
 PAGE_CACHE_KEY = "accounts:account-statistics:page:{scope}:{chart}"
 
@@ -70,10 +71,11 @@ class StatisticsCharts:
 statistics_charts = StatisticsCharts()
 
 
-def status_chart(scope: QuerySet[Account] | None, now: datetime) -> dict:
+def status_chart(scope: QuerySet[Account] | None, now: datetime, scope_key: str = "all") -> dict:
     """Accounts per status row at each week end (a stacked area), with a link from each row's
-    count of now to the accounts it counts (the same counts as the sidebar)."""
-    over_time, counted_at = status_over_time(timezone.localdate(now), scope)
+    count of now to the accounts it counts."""
+    today = timezone.localdate(now)
+    over_time = status_over_time(today, scope, current_tally(today, scope, scope_key))
     changelist = reverse("admin:accounts_account_changelist")
     series = [
         charts.Series(row.backend_status, row.label, values) for row, values in over_time.rows
@@ -89,7 +91,7 @@ def status_chart(scope: QuerySet[Account] | None, now: datetime) -> dict:
             }
             for row, values in over_time.rows
         ],
-        "as_of": counted_at,
+        "as_of": now,  # the tally was brought up to the newest status change just now
     }
 
 
@@ -106,23 +108,14 @@ def cached(key: str, stamp: tuple, compute: Callable[[], dict], max_age: int) ->
 
 
 def page_figures(scope: QuerySet[Account] | None = None, scope_key: str = "all") -> dict:
-    """Every chart's data for the page. The status chart is kept while no account and no status
-    change is added (its counts link to lists, and must agree with them: defect 6); a chart with
-    a `stamp` likewise while its stamp holds; one without (billing's, which link nowhere) for
-    ACCOUNT_STATISTICS_MAX_AGE seconds, its "as of" time on the page."""
+    """Every chart's data for the page. The status chart is brought up to the newest status
+    change on every request (its counts link to lists, and must agree with them: defect 6); a
+    registered chart with a `stamp` is kept while its stamp holds; one without (billing's, which
+    link nowhere) for ACCOUNT_STATISTICS_MAX_AGE seconds, its "as of" time on the page."""
     now = timezone.now()
     today = timezone.localdate(now)
     max_age = statistics_max_age()
-    status_stamp = (statistics_stamp(), today) if max_age else ()
-    figures = {
-        "status": cached(
-            PAGE_CACHE_KEY.format(scope=scope_key, chart="status"),
-            status_stamp,
-            lambda: status_chart(scope, now),
-            max_age,
-        ),
-        "parts": [],
-    }
+    figures = {"status": status_chart(scope, now, scope_key), "parts": []}
     for chart in statistics_charts.charts():
         stamp = (chart.stamp() if chart.stamp and max_age else (), today)
         data = cached(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Account
 from accounts.models import BackendStatus as S
-from accounts.statistics import status_over_time, week_ends
+from accounts.statistics import count_tally, current_tally, status_over_time, week_ends
 from billing import services as billing
 from billing.models import OpenItem
 from billing.statistics import AGING_BUCKETS, aging, dunning_funnel
@@ -40,7 +40,7 @@ def test_r_e2_the_status_chart_counts_now_what_the_accounts_table_holds(operator
         AccountFactory(actor=operator)
     held = AccountFactory(actor=operator)
     services.change_status(held, "Suspended", actor=operator, reason="Abuse")
-    over_time, _at = status_over_time(timezone.localdate())
+    over_time = status_over_time(timezone.localdate())
     per_type = by_hand_per_type()
     for row, values in over_time.rows:
         assert values[-1] == row.count == sum(per_type.get(t, 0) for t in row.type_ids)
@@ -55,7 +55,7 @@ def test_r_e2_earlier_week_ends_undo_the_changes_made_after_them(operator):
     with time_machine.travel(three_weeks_ago + timedelta(days=10), tick=False):
         services.change_status(suspended, "Suspended", actor=operator, reason="Abuse")
     AccountFactory(actor=operator)  # created today: absent from every earlier week end
-    over_time, _at = status_over_time(today)
+    over_time = status_over_time(today)
     values = {
         row.backend_status: dict(zip(over_time.dates, v, strict=True)) for row, v in over_time.rows
     }
@@ -69,12 +69,33 @@ def test_r_e2_earlier_week_ends_undo_the_changes_made_after_them(operator):
     assert old.pk and len(over_time.dates) == len(week_ends(today)) == 13
 
 
+@override_settings(ACCOUNT_STATISTICS_MAX_AGE=600)
+def test_r_e2_a_cached_tally_brought_up_to_date_equals_a_fresh_count(operator):
+    """Defect 6 without recounting: the cached tally applies the history rows added since."""
+    cache.clear()
+    today = timezone.localdate()
+    first = week_ends(today)[0]
+    accounts = [AccountFactory(actor=operator) for _ in range(3)]
+    current_tally(today)  # cached now
+    services.change_status(accounts[0], "Suspended", actor=operator, reason="Abuse")
+    AccountFactory(actor=operator)
+    services.change_status(accounts[1], "Cancelled", actor=operator, reason="Customer request")
+    services.change_status(accounts[0], "Active", actor=operator, reason="Customer request")
+    kept = current_tally(today)
+    fresh = count_tally(first)
+    assert kept.counted_at < fresh.counted_at  # brought up to date, not counted again
+    assert {t: n for t, n in kept.counts.items() if n} == fresh.counts
+    assert {k: n for k, n in kept.changes.items() if n} == fresh.changes
+    assert kept.upto == fresh.upto
+    assert status_over_time(today, tally=kept) == status_over_time(today, tally=fresh)
+
+
 def test_r_e2_a_scope_counts_only_its_accounts(operator):
     mine = [AccountFactory(actor=operator) for _ in range(2)]
     AccountFactory(actor=operator)
     services.change_status(mine[0], "Suspended", actor=operator, reason="Abuse")
     scope = Account.objects.filter(pk__in=[a.pk for a in mine])
-    over_time, _at = status_over_time(timezone.localdate(), scope)
+    over_time = status_over_time(timezone.localdate(), scope)
     now = {row.backend_status: v[-1] for row, v in over_time.rows}
     assert now[S.ACTIVE] == 1 and now[S.SUSPENDED] == 1
 
