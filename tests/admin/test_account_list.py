@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin import site
 from django.urls import reverse
 from django.utils import timezone
 
@@ -226,3 +227,23 @@ def test_the_filters_survive_show_counts(agent_client, three):
     response = agent_client.get(LIST, {"_facets": "True", "balance_min": "0", "renewal": "set"})
     assert response.status_code == 200
     assert numbers(response) == []
+
+
+def test_the_overview_links_the_ledger_export(agent_client, three):
+    acme = three[0]
+    page = agent_client.get(reverse("admin:accounts_account_overview", args=[acme.pk]))
+    url = reverse("admin:accounts_account_export_account", args=[acme.pk, "ledger"])
+    assert f'href="{url}"' in page.content.decode()
+
+
+def test_the_export_takes_the_admins_scope_from_get_queryset(agent_client, three, monkeypatch):
+    """Whatever get_queryset leaves out (a reseller operator's scope, R-R3) is not exported, and
+    an account outside it has no ledger export (404)."""
+    acme, beta, gamma = three
+    admin = site._registry[Account]
+    scoped = admin.get_queryset
+    monkeypatch.setattr(admin, "get_queryset", lambda request: scoped(request).exclude(pk=beta.pk))
+    rows = export_rows(agent_client.get(EXPORT))
+    assert sorted(r["Account number"] for r in rows) == sorted([acme.number, gamma.number])
+    url = reverse("admin:accounts_account_export_account", args=[beta.pk, "ledger"])
+    assert agent_client.get(url).status_code == 404

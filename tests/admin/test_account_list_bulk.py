@@ -7,11 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin import site
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import AccountAudit, ScheduledStatusChange, StatusChange, StatusReason
+from accounts.models import (
+    Account,
+    AccountAudit,
+    ScheduledStatusChange,
+    StatusChange,
+    StatusReason,
+)
 from accounts.models import BackendStatus as S
 from billing import services as billing
 from billing.models import DunningPolicy
@@ -215,3 +222,20 @@ def test_a_bulk_action_on_more_accounts_than_the_limit_asks_to_narrow_the_list(
         follow=True,
     )
     assert any("at most 1 accounts at a time" in m for m in messages_of(response))
+
+
+def test_bulk_actions_take_the_admins_scope_from_get_queryset(
+    manager_client, active_and_cancelled, monkeypatch
+):
+    """An account get_queryset leaves out (a reseller operator's scope, R-R3) is not acted on,
+    even when its pk is posted."""
+    active, cancelled = active_and_cancelled
+    admin = site._registry[Account]
+    scoped = admin.get_queryset
+    monkeypatch.setattr(
+        admin, "get_queryset", lambda request: scoped(request).exclude(pk=active.pk)
+    )
+    response = post_action(
+        manager_client, "bulk_schedule_status", active_and_cancelled, "preview", **schedule_fields()
+    )
+    assert list(rows_of(response)) == [cancelled.number]
