@@ -146,7 +146,7 @@ def below_the_threshold(operator) -> Account:
 
 def negative_longer_than_p(operator) -> Account:
     """R-CH1 (b): −10.00 for six days with P = 5 and the threshold far below."""
-    account = company_in(S.ACTIVE, operator, balance="20.00").account  # 0 after the invoice
+    account = company_in(S.ACTIVE, operator, balance="20.00", credit_note=False).account  # 0 left
     billing.set_financial_blocking_threshold(account, "-100.00", actor=operator)
     billing.post_usage(account, "10.00", description="Fax pages", actor=operator)
     Account.objects.filter(pk=account.pk).update(
@@ -159,7 +159,7 @@ def negative_longer_than_p(operator) -> Account:
 
 def above_a_positive_threshold(operator) -> Account:
     """R-CH3: a positive threshold of 50.00 over a balance of 20.00."""
-    account = company_in(S.ACTIVE, operator, balance="40.00").account  # 20 after the invoice
+    account = company_in(S.ACTIVE, operator, balance="40.00", credit_note=False).account  # 20 left
     billing.set_financial_blocking_threshold(account, "50.00", actor=operator)
     return account
 
