@@ -130,6 +130,9 @@ def test_bulk_lock_with_preview_then_confirm_writes_a_history_row_per_account(
     for account in (accounts[0], accounts[2]):
         page.goto(live_server.url + reverse("admin:accounts_account_overview", args=[account.pk]))
         expect(page.locator("#overview-status")).to_contain_text("Administrative hold")
+        newest = page.locator("#overview-history tbody tr").first
+        expect(newest).to_contain_text("Fraud review")
+        expect(newest).to_contain_text("Chargeback wave, see ticket 4711")
         history = account.status_changes.order_by("-effective_at", "-id").first()
         assert history.note == "Chargeback wave, see ticket 4711"
         assert history.actor_user.username == "manager"
