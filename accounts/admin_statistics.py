@@ -34,7 +34,13 @@ from django.utils import timezone
 from . import charts, scoping
 from .models import Account
 from .selectors import statistics_max_age
-from .statistics import current_tally, status_over_time
+from .statistics import (
+    TALLY_CACHE_KEY,
+    count_tally,
+    current_tally,
+    status_over_time,
+    week_ends,
+)
 
 PAGE_CACHE_KEY = "accounts:account-statistics:page:{scope}:{chart}"
 
@@ -71,7 +77,9 @@ class StatisticsCharts:
 statistics_charts = StatisticsCharts()
 
 
-def status_chart(scope: QuerySet[Account] | None, now: datetime, scope_key: str = "all") -> dict:
+def status_chart(
+    scope: QuerySet[Account] | None, now: datetime, scope_key: str = scoping.PROVIDER_SCOPE
+) -> dict:
     """Accounts per status row at each week end (a stacked area), with a link from each row's
     count of now to the accounts it counts."""
     today = timezone.localdate(now)
@@ -107,7 +115,29 @@ def cached(key: str, stamp: tuple, compute: Callable[[], dict], max_age: int) ->
     return value
 
 
-def page_figures(scope: QuerySet[Account] | None = None, scope_key: str = "all") -> dict:
+def refresh_figures(
+    scope: QuerySet[Account] | None = None, scope_key: str = scoping.PROVIDER_SCOPE
+) -> int:
+    """Count every chart again and keep the figures (the beat task refresh_account_statistics),
+    so no operator's request pays the full count at a million accounts; returns the charts."""
+    max_age = statistics_max_age()
+    if not max_age:
+        return 0
+    today = timezone.localdate()
+    tally = count_tally(week_ends(today)[0], scope)
+    cache.set(TALLY_CACHE_KEY.format(scope=scope_key), tally, max_age)
+    now = timezone.now()
+    charts_ = statistics_charts.charts()
+    for chart in charts_:
+        stamp = (chart.stamp() if chart.stamp else (), today)
+        key = PAGE_CACHE_KEY.format(scope=scope_key, chart=chart.key)
+        cache.set(key, (stamp, chart.context(scope, now)), max_age)
+    return len(charts_) + 1
+
+
+def page_figures(
+    scope: QuerySet[Account] | None = None, scope_key: str = scoping.PROVIDER_SCOPE
+) -> dict:
     """Every chart's data for the page. The status chart is brought up to the newest status
     change on every request (its counts link to lists, and must agree with them: defect 6); a
     registered chart with a `stamp` is kept while its stamp holds; one without (billing's, which

@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .models import Account, StatusChange
+from .scoping import PROVIDER_SCOPE
 from .selectors import StatisticsRow, statistics_max_age, statistics_rows
 
 WEEKS = 12
@@ -129,7 +130,7 @@ def advance(tally: Tally, scope: QuerySet[Account] | None = None) -> Tally | Non
 
 
 def current_tally(
-    today: date, scope: QuerySet[Account] | None = None, scope_key: str = "all"
+    today: date, scope: QuerySet[Account] | None = None, scope_key: str = PROVIDER_SCOPE
 ) -> Tally:
     """The tally for the weeks up to `today`: kept in the cache and brought up to date with the
     changes added since (a few rows by primary key) instead of counted again, and counted again

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from celery import shared_task
 from django.utils import timezone
 
-from . import events, scheduling, unlocking
+from . import admin_statistics, events, scheduling, unlocking
 from .errors import InvalidDate
 
 
@@ -63,3 +63,9 @@ def deliver_webhook(delivery_id: int, now: str | None = None) -> str | None:
 def dispatch_webhooks(now: str | None = None) -> dict:
     """Beat: fan out stragglers and enqueue the deliveries whose next attempt is due (R-X6)."""
     return events.dispatch(now=parse_now(now))
+
+
+@shared_task(name="accounts.tasks.refresh_account_statistics")
+def refresh_account_statistics() -> int:
+    """Count the Account Statistics page's charts again ahead of the operators (issue 18)."""
+    return admin_statistics.refresh_figures()

@@ -196,6 +196,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "renewal-deadlines": {"task": "accounts.tasks.enforce_renewal_deadlines", "schedule": 3600.0},
     "webhook-dispatch": {"task": "accounts.tasks.dispatch_webhooks", "schedule": 30.0},
+    # Issue 18: the statistics page's full count, before ACCOUNT_STATISTICS_MAX_AGE (60 s) ends.
+    "account-statistics": {"task": "accounts.tasks.refresh_account_statistics", "schedule": 45.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
