@@ -27,6 +27,7 @@ def test_bench_api_runs_payments_beside_the_sweeps_and_prints_the_table(on_postg
         seconds=3,
         warmup=1,
         requests=50,
+        cpu_requests=5,
         connections=4,
         workers=2,
         cache_url=settings.CELERY_BROKER_URL,  # this suite's own Redis database
@@ -43,6 +44,7 @@ def test_bench_api_runs_payments_beside_the_sweeps_and_prints_the_table(on_postg
     assert set(rows) == {"POST payments", "GET account"}
     for label, (requests, non2xx, socket_errors) in rows.items():
         assert int(requests.replace(",", "")) > 0 and (non2xx, socket_errors) == ("0", "0"), label
+    assert re.search(r"CPU per request.*POST payments [\d.]+ ms, GET account [\d.]+ ms", report)
     assert "accounts whose ledger sum ≠ cached balance: 0" in report  # R-B1
     assert re.search(r"sweep rounds during the runs: [1-9]", report)
     timed = r"^api:bench-[0-9a-f]{8}-"  # the warm-up's keys end their nonce with "w"

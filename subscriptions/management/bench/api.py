@@ -105,6 +105,40 @@ def wait_until_answering(port: int, key: str, number: str, timeout: float = 120.
     raise CommandError(f"gunicorn did not answer GET account within {timeout:.0f} s: {answer}")
 
 
+def cpu_per_request(key: str, numbers: list[str], nonce: str, n: int) -> dict[str, float]:
+    """This process's CPU time per request (django.test.Client, one at a time, no sweeps): the
+    application's own cost, which the machine's other load does not inflate the way it does
+    latency. PostgreSQL's and Redis's CPU are not in it."""
+    from django.test import Client, override_settings
+
+    client, auth = Client(), {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = {"amount": "1.00", "description": "Bench payment"}
+
+    def pay(i):
+        return client.post(
+            f"/api/v1/accounts/{numbers[i % len(numbers)]}/payments/",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"{nonce}c-{i}",
+            **auth,
+        )
+
+    def get(i):
+        return client.get(f"/api/v1/accounts/{numbers[i % len(numbers)]}/", **auth)
+
+    result = {}
+    with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
+        for label, call in (("POST payments", pay), ("GET account", get)):
+            for i in range(3):  # warm: imports, URL resolver, first queries
+                call(-1 - i)
+            started = time.process_time()
+            statuses = {call(i).status_code for i in range(n)}
+            if not statuses <= {200, 201}:
+                raise CommandError(f"{label} in this process answered {sorted(statuses)}")
+            result[label] = (time.process_time() - started) / n * 1000
+    return result
+
+
 @dataclass
 class SweepLoop:
     """The credit-hold sweep (R-CH1, R-CH5) then the dunning sweep (R-D1…R-D3), again and again in

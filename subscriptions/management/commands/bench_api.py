@@ -73,6 +73,9 @@ class Command(BaseCommand):
             help="seconds between two rounds of the sweeps (0: back to back)",
         )
         parser.add_argument(
+            "--cpu-requests", type=int, default=100, help="requests of each kind timed in-process"
+        )
+        parser.add_argument(
             "--no-sweeps", action="store_true", help="measure the API alone (no sweep loop)"
         )
         parser.add_argument(
@@ -98,9 +101,11 @@ class Command(BaseCommand):
             with tempfile.TemporaryDirectory() as tmp:
                 numbers = self.numbers_file(Path(tmp))
                 results, sweeps = self.measure(opts, numbers, key, nonce)
+                listed = numbers.read_text().split()
+                cpu = api.cpu_per_request(key, listed, nonce, opts["cpu_requests"])
         finally:
             ServiceApiKey.objects.filter(name__startswith=KEY_PREFIX).delete()
-        self.report(opts, results, sweeps, api.checks(nonce, before))
+        self.report(opts, results, sweeps, api.checks(nonce, before), cpu)
 
     def check_arguments(self, opts) -> None:
         if connection.vendor != "postgresql":
@@ -189,7 +194,7 @@ class Command(BaseCommand):
         self.say(f"Load average after: {fmt_load(os.getloadavg())}")
         return results, sweeps
 
-    def report(self, opts, results, sweeps: api.SweepLoop, checks: api.Checks) -> None:
+    def report(self, opts, results, sweeps: api.SweepLoop, checks: api.Checks, cpu) -> None:
         payments, account = results
         self.say(
             f"\n{opts['accounts']:,} accounts, {opts['connections']} connections, "
@@ -203,6 +208,9 @@ class Command(BaseCommand):
             f"{'✓' if payments.rate >= TARGET_PAYMENTS_PER_S else '✗'}\n"
             f"- GET account p95: {account.p95:.1f} ms (target ≤ {TARGET_ACCOUNT_P95_MS} ms) "
             f"{'✓' if account.p95 <= TARGET_ACCOUNT_P95_MS else '✗'}\n"
+            f"- this process's CPU per request, one at a time (no PostgreSQL, no Redis): "
+            + ", ".join(f"{label} {ms:.1f} ms" for label, ms in cpu.items())
+            + "\n"
             f"- sweep rounds during the runs: {sweeps.rounds} (credit hold + dunning, "
             f"{sweeps.mean_seconds:.2f} s each on average), errors: {len(sweeps.errors)}\n"
             f"- payments recorded with this run's keys: {checks.payments_recorded:,} "
