@@ -127,14 +127,21 @@ def due_on(step: Step, facts: DunningFacts) -> date | None:
     return None if since is None else since + timedelta(days=step.days)
 
 
-def step_for(steps: list[Step], facts: DunningFacts) -> tuple[Step, date] | None:
-    """The furthest step whose conditions have held for its N days by `today`, with its due day."""
-    found = None
+def _due_days(steps: list[Step], facts: DunningFacts) -> list[tuple[Step, date]]:
+    """Each step whose conditions have held for its N days by `today`, with its due day, in
+    ladder order (each step's conditions evaluated once: the sweep's hot path)."""
+    due = []
     for step in sorted(steps, key=lambda s: s.position):
         day = due_on(step, facts)
         if day is not None and day <= facts.today:
-            found = (step, day)
-    return found
+            due.append((step, day))
+    return due
+
+
+def step_for(steps: list[Step], facts: DunningFacts) -> tuple[Step, date] | None:
+    """The furthest step whose conditions have held for its N days by `today`, with its due day."""
+    due = _due_days(steps, facts)
+    return due[-1] if due else None
 
 
 def passed_steps(
@@ -144,15 +151,9 @@ def passed_steps(
     hold — applied only on this edge, so a rerun finds nothing new, and an outage skips none
     (R-X3). A step whose conditions never held (a credit-limit step for an account in credit)
     was not passed: it is not recorded, and charges no fee."""
-    target = step_for(steps, facts)
-    if target is None or target[0].position <= current_position:
-        return []
-    passed = []
-    for step in sorted(steps, key=lambda s: s.position):
-        day = due_on(step, facts)
-        if current_position < step.position <= target[0].position and day and day <= facts.today:
-            passed.append((step, day))
-    return passed
+    return [
+        (step, day) for step, day in _due_days(steps, facts) if step.position > current_position
+    ]
 
 
 def step_fee(

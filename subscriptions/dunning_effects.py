@@ -21,14 +21,17 @@ from celery import current_app
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
+from accounts import sqlbulk
 from accounts.actors import Actor
 from accounts.jobs import isolated
+from accounts.models import ActorKind
 from billing.step_effects import EffectRequest
 
 from . import billing_dates, core
 from .cancellation import PERIOD_END, SPECIFIC_DATE_PRORATED_REFUND, execute_scheduled
-from .models import Subscription
+from .models import Subscription, SubscriptionChange
 from .transitions import TRANSITIONAL
 
 JOB = "subscriptions.tasks.run_dunning_cancellations"
@@ -48,28 +51,47 @@ def schedule_for_dunning(requests: list[EffectRequest], today: date) -> int:
     scheduled = _schedule(at_once, today, SPECIFIC_DATE_PRORATED_REFUND, requests)
     scheduled += _schedule(at_end, Greatest(F("period_end"), Value(today)), PERIOD_END, requests)
     if scheduled:
-        ids = sorted({sub.account_id for sub in scheduled})
+        ids = sorted(set(scheduled))
         billing_dates.sync_many(ids, actor=Actor.system(RULE_ID), note="dunning cancellation")
         if now_ids:
             transaction.on_commit(partial(_run_after_commit, now_ids, today))
     return len(scheduled)
 
 
-def _schedule(queryset, on, option: str, requests: list[EffectRequest]) -> list[Subscription]:
-    subs = list(queryset.select_for_update(of=("self",)).order_by("pk"))
-    if not subs:
+HISTORY = ["subscription", "action", "from_status", "to_status", "rule_id", "note"]
+
+
+def _schedule(queryset, on, option: str, requests: list[EffectRequest]) -> list[int]:
+    """Lock the subscriptions, set their cancellation, one history insert (status unchanged: no
+    outbox event); returns the accounts touched, one entry per subscription."""
+    rows = list(
+        queryset.select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "account_id", "status")
+    )
+    if not rows:
         return []
-    Subscription.objects.filter(pk__in=[s.pk for s in subs]).update(
+    Subscription.objects.filter(pk__in=[pk for pk, _a, _s in rows]).update(
         cancel_on=on, cancel_option=option
     )
-    notes = {r.account_id: r for r in requests}
-    by_rule: dict[tuple[str, str], list] = {}
-    for sub in subs:
-        request = notes[sub.account_id]
-        by_rule.setdefault((request.rule_id, request.note), []).append((sub, sub.status))
-    for (rule_id, note), moves in by_rule.items():
-        core.record_many(moves, "schedule_cancel", Actor.system(rule_id), note=f"{note} ({option})")
-    return subs
+    by_account = {r.account_id: r for r in requests}
+    sqlbulk.insert_rows(
+        SubscriptionChange,
+        HISTORY,
+        [
+            (
+                pk,
+                "schedule_cancel",
+                status,
+                status,
+                by_account[account_id].rule_id,
+                f"{by_account[account_id].note} ({option})",
+            )
+            for pk, account_id, status in rows
+        ],
+        same={"actor_kind": ActorKind.SYSTEM, "actor_user": None, "created_at": timezone.now()},
+    )
+    return [account_id for _pk, account_id, _s in rows]
 
 
 def _run_after_commit(account_ids: list[int], today: date) -> None:
