@@ -258,14 +258,15 @@ def test_r_e2_a_statistics_count_and_its_drill_down_agree_right_after_a_status_c
 def test_a_dunning_policys_step_rows_fit_a_1440_px_window(page, live_server, shots):
     from billing.models import DunningPolicy
 
-    policy = DunningPolicy.objects.filter(steps__isnull=False).distinct().first()
-    assert policy is not None  # the default ladder (billing migration 0004)
+    policy = DunningPolicy.objects.get(name="Standard ladder")  # 4 steps (billing 0004, 0013)
     staff_in(BILLING_MANAGER, "manager")
     page.set_viewport_size({"width": 1440, "height": 900})
     log_in(page, live_server, "manager")
     page.goto(live_server.url + reverse("admin:billing_dunningpolicy_change", args=[policy.pk]))
-    table = page.locator(".inline-group .tabular table").first
+    # Issue 16: the steps are stacked — a line of conditions (R-D5), lines of effects (R-D6)
+    table = page.locator("#steps-group")
     expect(table).to_be_visible()
+    expect(table.get_by_text("Overdue items ≥").first).to_be_visible()
     width = table.evaluate("t => t.getBoundingClientRect().right")
     page.screenshot(path=str(shots / "admin-dunning-policy.png"), full_page=True)
     assert width <= 1440, width
