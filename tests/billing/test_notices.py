@@ -228,3 +228,24 @@ def test_r_d7_a_second_run_cannot_claim_an_items_reminder_again(reminder, due_la
     assert _claim(item, ["later@example.com"], timezone.now()) is not None
     assert _claim(item, ["later@example.com"], timezone.now()) is None
     assert NoticeLog.objects.filter(kind="reminder", item=item).count() == 1
+
+
+def test_r_d7_one_run_sends_at_most_its_limit_and_the_next_run_the_rest(
+    reminder, due_later, operator
+):
+    """Accounts with nobody to tell are not read at all, so they never crowd out the rest."""
+    nobody = AccountFactory(actor=operator)
+    services.issue_invoice(
+        nobody, amount="5.00", billing_date=date(2026, 11, 1), due_date=date(2026, 11, 8),
+        actor=operator,
+    )  # fmt: skip
+    second = AccountFactory(actor=operator)
+    MembershipFactory(account=second, user=UserFactory(email="second@example.com"))
+    services.issue_invoice(
+        second, amount="7.00", billing_date=date(2026, 11, 1), due_date=date(2026, 11, 9),
+        actor=operator,
+    )  # fmt: skip
+    assert send_reminders(date(2026, 11, 7), limit=1) == {"delivered": 1, "failed": 0, "skipped": 0}
+    assert send_reminders(date(2026, 11, 7), limit=1) == {"delivered": 1, "failed": 0, "skipped": 0}
+    assert send_reminders(date(2026, 11, 7), limit=1)["delivered"] == 0
+    assert sorted(m.to[0] for m in mail.outbox) == ["later@example.com", "second@example.com"]
