@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
 from accounts.admin_frames import OverviewSection, overview_sections
 from accounts.admin_logs import ReadOnlyAdmin
 from accounts.admin_paging import LargeListAdmin
@@ -93,9 +94,16 @@ class PreviewForm(forms.Form):
         help_text=_("The account the preview is rendered for; nothing is sent or saved."),
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_account(self) -> Account:
         number = self.cleaned_data["account"].strip()
-        account = Account.objects.filter(number=number).first()
+        # R-R3: a reseller operator previews only their reseller's accounts; another's number
+        # reads as unknown, never as "not yours".
+        visible = scoping.scope(Account.objects.all(), self.user)
+        account = visible.filter(number=number).first()
         if account is None:
             raise forms.ValidationError(MSG_NO_ACCOUNT.format(number=number))
         return account
@@ -117,7 +125,7 @@ class NoticePreviewMixin:
             raise Http404(_("No such notice template."))
         if not self.has_view_permission(request, template):
             raise PermissionDenied
-        form = PreviewForm(request.GET or None)
+        form = PreviewForm(request.GET or None, user=request.user)
         rendered = None
         if form.is_valid():
             rendered = notice_render.preview(template, form.cleaned_data["account"])

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.admin_groups import SUPPORT_AGENT
+from accounts.admin_groups import BILLING_MANAGER, SUPPORT_AGENT
 from billing import services
 from billing.models import DunningStep, NoticeLog, StepNotice
 from billing.notice_render import pay_link_for
@@ -133,3 +133,29 @@ def test_r_d7_the_notices_sent_are_listed_on_the_account_and_in_their_list(
     assert "Reminder: 19.90 USD due" in page and "mailbox unavailable" in page
     listing = client.get(reverse("admin:billing_noticelog_changelist"))
     assert listing.status_code == 200 and "Reminder: 19.90 USD due" in listing.content.decode()
+
+
+def test_r_r3_a_reseller_operator_previews_only_their_resellers_accounts(client, operator):
+    from accounts.models import Account, Reseller
+    from accounts.scoping import make_reseller_operator
+    from billing.models import DunningPolicy
+
+    mine, theirs = (Reseller.objects.create(name=name) for name in ("Reseller A", "Reseller B"))
+    policy = DunningPolicy.objects.create(name="A's ladder", reseller=mine)
+    template_step = step()
+    own_step = DunningStep.objects.create(
+        policy=policy, position=1, condition=template_step.condition, days=2,
+        status_type=template_step.status_type, notice="Pay now",
+    )  # fmt: skip
+    notice = StepNotice.objects.create(step=own_step, subject="{{ account.name }}", body="b")
+    own, other = AccountFactory(actor=operator), AccountFactory(actor=operator)
+    Account.objects.filter(pk=own.pk).update(reseller=mine)
+    Account.objects.filter(pk=other.pk).update(reseller=theirs)
+    user = staff_in(BILLING_MANAGER, "reseller-a")
+    make_reseller_operator(user, mine.pk)
+    client.force_login(user)
+    url = reverse("admin:billing_stepnotice_preview", args=[notice.pk])
+    assert client.get(url, {"account": own.number}).status_code == 200
+    refused = client.get(url, {"account": other.number})
+    assert refused.status_code == 400
+    assert f"No account has the number “{other.number}”." in refused.content.decode()
