@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from accounts.rest.serializers import StatusChangeSerializer
+from accounts.rest.serializers import ModelSerializer, StatusChangeSerializer
 from billing.models import Invoice, LedgerEntry, OpenItem
 
 MAX_KEY = 80  # the header; stored as "api:<key>" in LedgerEntry.idempotency_key (100)
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ModelSerializer):
     account = serializers.CharField(source="account.number", read_only=True)
     reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     invoice = serializers.CharField(
@@ -67,7 +67,7 @@ class ReversalInput(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, default="")
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     class Meta:
         model = Invoice
         fields = [
@@ -85,7 +85,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OpenItemSerializer(serializers.ModelSerializer):
+class OpenItemSerializer(ModelSerializer):
     invoice = serializers.CharField(
         source="invoice.number", default=None, allow_null=True, read_only=True
     )

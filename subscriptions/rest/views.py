@@ -12,12 +12,13 @@ from rest_framework.response import Response
 
 from accounts.rest.auth import api_actor
 from accounts.rest.base import ACCOUNT_NUMBER, AccountNested, ReadOnly
+from accounts.rest.serializers import ModelSerializer
 from billing.rest.serializers import PlannedEntrySerializer
 from subscriptions import services
 from subscriptions.models import Plan, Subscription
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     class Meta:
         model = Plan
         fields = [
@@ -37,7 +38,7 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     plan = serializers.CharField(source="plan.name", read_only=True)
 
     class Meta:
