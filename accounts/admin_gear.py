@@ -101,6 +101,20 @@ class GearMenu:
         return self._items[slug]
 
 
+def held_permissions(request) -> Callable[[str], bool]:
+    """`held(permission)`, asked once per request and permission: a 100-row list asks each of
+    its rows for every item's permission. Provider-only items are never a reseller operator's
+    (accounts.scoping.has_perm, R-R3)."""
+    cache = request.__dict__.setdefault("_gear_permissions", {})
+
+    def held(permission: str) -> bool:
+        if permission not in cache:
+            cache[permission] = scoping.has_perm(request.user, permission)
+        return cache[permission]
+
+    return held
+
+
 class GearMenuMixin:
     """Adds the gear column to a ModelAdmin's change list and the action URLs behind it.
 
@@ -114,12 +128,11 @@ class GearMenuMixin:
     # --- the menu ---
 
     def allowed_gear_actions(self, request, obj) -> list[GearAction]:
+        held = held_permissions(request)
         return [
             action
             for action in self.gear_actions
-            if action.in_menu
-            and request.user.has_perm(action.permission)
-            and action.applies(obj) is None
+            if action.in_menu and held(action.permission) and action.applies(obj) is None
         ]
 
     def gear_url(self, action: GearAction, obj) -> str:
@@ -202,7 +215,7 @@ class GearMenuMixin:
             obj = self.get_object(request, unquote(object_id))
             if obj is None:
                 raise Http404(f"No {self.model._meta.verbose_name} with the id {object_id}.")
-            if not request.user.has_perm(action.permission):
+            if not scoping.has_perm(request.user, action.permission):
                 raise PermissionDenied
             why = action.applies(obj)
             if why is not None:

@@ -116,14 +116,6 @@ class ScopedAdminMixin:
             inline.__class__ = _scoped_inline_class(type(inline))
         return inlines
 
-    def allowed_gear_actions(self, request, obj):
-        """A gear menu without the provider-only items for a reseller operator."""
-        return [
-            action
-            for action in super().allowed_gear_actions(request, obj)
-            if scoping.has_perm(request.user, action.permission)
-        ]
-
     # --- provider operators filter by reseller and see the column (R-R3) ---
 
     def get_list_display(self, request):
