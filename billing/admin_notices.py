@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
@@ -182,19 +185,23 @@ class ReminderNoticeAdmin(NoticePreviewMixin, SaveChangedFieldsMixin, admin.Mode
 class NoticeLogAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Every notice sent: when, which template, to whom, delivered or failed (R-D7)."""
 
-    list_display = [
-        "created_at",
-        "account",
-        "kind",
-        "template",
-        "subject",
-        "recipients",
-        "status",
-        "error",
-    ]
+    list_display = ["sent", "account_number", "status", "notice"]
     list_filter = ["kind", "status"]
     search_fields = ["account__number", "account__name", "subject", "recipients"]
     list_select_related = ["account"]
+
+    @admin.display(description=_("sent"), ordering="created_at")
+    def sent(self, obj):
+        return date_format(timezone.localtime(obj.created_at), "j M Y H:i")
+
+    @admin.display(description=_("account"), ordering="account__number")
+    def account_number(self, obj):
+        return obj.account.number
+
+    @admin.display(description=_("notice"), ordering="subject")
+    def notice(self, obj):
+        """The kind and the subject, short: the list stays within the page."""
+        return f"{obj.get_kind_display()}: {Truncator(obj.subject).chars(48)}"
 
 
 def notices_sent(account, now) -> dict:

@@ -52,7 +52,8 @@ class StepNotice(NoticeTemplateBase):
         ordering = ["step__policy__name", "step__position"]
 
     def __str__(self) -> str:
-        return f"{self.step}: {self.subject}"
+        step = self.step
+        return f"{step.policy.name} #{step.position} ({step.status_type.name})"
 
 
 class ReminderNotice(NoticeTemplateBase):
@@ -77,7 +78,7 @@ class ReminderNotice(NoticeTemplateBase):
         ordering = ["policy__name"]
 
     def __str__(self) -> str:
-        return f"{self.policy}: {self.subject}"
+        return f"Reminder of {self.policy}"
 
 
 class NoticeKind(models.TextChoices):
