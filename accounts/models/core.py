@@ -181,6 +181,8 @@ class Account(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        # account_reseller_number (reseller, number) leads with it: no index of its own.
+        db_index=False,
         related_name="accounts",
         verbose_name=_("reseller"),
         help_text=_("Empty: the provider's own account."),
