@@ -112,14 +112,23 @@ def condition_since(step: Step, facts: DunningFacts) -> date | None:
     holds, since = _balance_since(step, facts)
     if not holds:
         return None
-    days = [since] if since is not None else []
+    for day in _item_days(step, facts):
+        if day is None:
+            return None
+        since = day if since is None or day > since else since
+    if since is None:
+        return None
+    return since if facts.not_before is None or since >= facts.not_before else facts.not_before
+
+
+def _item_days(step: Step, facts: DunningFacts) -> list[date | None]:
+    """Since when the step's item conditions have held (None: one does not)."""
+    days = []
     if step.min_overdue_items:
         days.append(overdue_count_since(facts.items, step.min_overdue_items, facts.today))
     if step.min_overdue_amount:
         days.append(overdue_amount_since(facts.items, step.min_overdue_amount, facts.today))
-    if not days or None in days:
-        return None
-    return counted_from(max(days), facts.not_before)
+    return days
 
 
 def due_on(step: Step, facts: DunningFacts) -> date | None:

@@ -49,13 +49,14 @@ def schedule_for_dunning(requests: list[EffectRequest], today: date) -> int:
     )
     at_end = live.filter(account_id__in=end_ids, cancel_on__isnull=True)
     scheduled = _schedule(at_once, today, SPECIFIC_DATE_PRORATED_REFUND, requests)
-    scheduled += _schedule(at_end, Greatest(F("period_end"), Value(today)), PERIOD_END, requests)
-    if scheduled:
-        ids = sorted(set(scheduled))
-        billing_dates.sync_many(ids, actor=Actor.system(RULE_ID), note="dunning cancellation")
-        if now_ids:
-            transaction.on_commit(partial(_run_after_commit, now_ids, today))
-    return len(scheduled)
+    ended = _schedule(at_end, Greatest(F("period_end"), Value(today)), PERIOD_END, requests)
+    if at_end_ids := sorted(set(ended)):  # R-S2: a period-end cancellation stops the renewal
+        billing_dates.sync_many(
+            at_end_ids, actor=Actor.system(RULE_ID), note="dunning cancellation"
+        )
+    if now_ids and scheduled:  # the cancellations at once sync R-S2 as they run, moments later
+        transaction.on_commit(partial(_run_after_commit, now_ids, today))
+    return len(scheduled) + len(ended)
 
 
 HISTORY = ["subscription", "action", "from_status", "to_status", "rule_id", "note"]
