@@ -18,17 +18,16 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle
 from .actors import Actor, as_actor
 from .admin_list_frames import BulkRow
-from .changes import change_status
+from .changes import change_status, preview_status_change
 from .errors import AccountsError
 from .exemptions import set_renewal_deadline, write_audit
 from .models import Account, AccountStatusType, StatusReason
 from .models import BackendStatus as S
 from .scheduling import check_schedule, schedule_status_change
 from .statuses import default_status_type
-from .transitions import label, next_state
+from .transitions import label
 from .unlocking import LOCKABLE
 
 MSG_BULK_NOTE = _("Bulk action by {user}")
@@ -46,14 +45,14 @@ def bulk_note(actor: Actor, note: str) -> str:
     return note or str(MSG_BULK_NOTE.format(user=who))
 
 
-def _move(account: Account, target: AccountStatusType, actor: Actor) -> tuple[Any, str]:
-    """The type the account would end in and why not (a domain message), without writing."""
-    resolved, rule_id = lifecycle.resolve_target(account, target, actor)
+def _move(account: Account, target: AccountStatusType, actor: Actor, reason) -> tuple[Any, str]:
+    """The type the account would end in and why not (a domain message), without writing: the
+    status change's own preview (changes.preview_status_change — resolvers, table, reason)."""
     try:
-        next_state(account.backend_status, resolved.backend_status, actor.kind, rule_id)
+        preview = preview_status_change(account, target, actor=actor, reason=reason)
     except AccountsError as exc:
-        return resolved, exc.message
-    return resolved, ""
+        return target, exc.message
+    return preview.to_type, ""
 
 
 # --- Schedule a status change (R-E4) ---
@@ -75,7 +74,7 @@ def preview_schedule(
                 BulkRow(account, current, str(MSG_ALREADY.format(status=current)), changes=False)
             )
             continue
-        resolved, refused = _move(account, target, actor)
+        resolved, refused = _move(account, target, actor, data["reason"])
         if refused:
             rows.append(BulkRow(account, current, refused=refused))
             continue
@@ -150,7 +149,7 @@ def preview_lock(accounts: list[Account], data: dict, actor: Any) -> list[BulkRo
                 )
             )
         else:
-            _resolved, refused = _move(account, target, actor)
+            _resolved, refused = _move(account, target, actor, data["reason"])
             result = "" if refused else str(MSG_LOCKED.format(current=current, target=target.name))
             rows.append(BulkRow(account, current, result, refused=refused))
     return rows  # fmt: skip

@@ -82,3 +82,25 @@ def test_r_x5_preview_of_the_current_type_changes_nothing_but_still_checks_the_r
     assert not preview.changes and preview.to_type.name == "Active"
     with pytest.raises(AccountsError):
         services.preview_status_change(account, "Active", actor=operator, reason="Abuse")
+
+
+def test_r_x5_the_bulk_schedule_preview_is_the_same_preview(operator):
+    """Issue 18's bulk preview asks change_status's preview too: a non-payment cancellation's
+    move to Active is refused there with Enable's pointer, as the change itself would be."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.bulk_actions import preview_schedule
+
+    terminated = AccountFactory(actor=operator)
+    services.change_status(terminated, "Terminated", actor=operator, reason="Non-payment")
+    data = {
+        "status_type": "Active",
+        "reason": "Reactivated by operator",
+        "effective_on": timezone.localdate() + timedelta(days=2),
+    }
+    before = written()
+    [row] = preview_schedule([terminated], data, operator)
+    assert row.refused == MSG_ENABLE_CHARGES_THE_FEE
+    assert written() == before
