@@ -13,7 +13,7 @@ from . import lifecycle, services
 from .actors import as_actor
 from .admin_account_list import AccountListMixin
 from .admin_frames import account_menu, overview_sections
-from .admin_gear import GearMenuMixin
+from .admin_gear import PK_MARKER, GearMenuMixin
 from .admin_logs import ReadOnlyInline
 from .admin_overview import AccountOverviewMixin
 from .admin_paging import LargeListAdmin
@@ -203,7 +203,10 @@ class AccountAdmin(
 
     @admin.display(description="Account number", ordering="number")
     def overview_link(self, account):
-        url = reverse("admin:accounts_account_overview", args=[account.pk])
+        # One reverse() per process, not one per row of every list page.
+        if not hasattr(self, "_overview_url"):
+            self._overview_url = reverse("admin:accounts_account_overview", args=[PK_MARKER])
+        url = self._overview_url.replace(PK_MARKER, str(account.pk))
         return format_html('<a href="{}" title="Overview">{}</a>', url, account.number)
 
     @admin.display(description="Status", ordering="status_type__name")
