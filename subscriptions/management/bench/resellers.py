@@ -58,8 +58,9 @@ def operator_of(reseller_id: int):
     return user
 
 
-def measure_list(*, runs: int, warmup: int) -> list[Timing]:
-    """The reseller operator's account list: first page, page 2, a status filter, a search."""
+def measure_list(provider, *, runs: int, warmup: int) -> list[Timing]:
+    """The reseller operator's account list: first page, page 2, a status filter, a search; and
+    the provider operator's first page at the same moment, the baseline on a busy machine."""
     ids = spread()
     reseller_id = ids[len(ids) // 2]
     client = client_for(operator_of(reseller_id))
@@ -78,7 +79,15 @@ def measure_list(*, runs: int, warmup: int) -> list[Timing]:
         ),
         ("… search by number", lambda i: f"{changelist}?q={sample[i % len(sample)]}"),
     ]
-    return [measure(name, client, urls, runs, warmup) for name, urls in pages]
+    timings = [measure(name, client, urls, runs, warmup) for name, urls in pages]
+    baseline = measure(
+        "Admin account list as the provider (baseline, same run)",
+        client_for(provider),
+        lambda i: changelist,
+        runs,
+        warmup,
+    )
+    return [*timings, baseline]
 
 
 def render(timings: list[Timing], accounts: int, load_before) -> str:
@@ -97,11 +106,18 @@ def render(timings: list[Timing], accounts: int, load_before) -> str:
         "|---|---:|---:|---:|",
         *[f"| {t.page} | {t.p50:.0f} | {t.p95:.0f} | {t.queries} |" for t in timings],
         "",
+        f"Verdict: the list's p95 is {timings[0].p95:.0f} ms — "
+        + ("within" if timings[0].p95 <= TARGET_MS else "**not within**")
+        + f" the {TARGET_MS} ms target on this machine; the provider's list measured in the "
+        f"same run (last row) is the baseline the load average bends alike.",
+        "",
         "The scope is one `WHERE reseller_id = …` that every admin query of a reseller operator "
         "carries (accounts.scoping); the first page walks the index `account_reseller_number` "
         "(reseller, number) in order and stops after 100 rows, and the capped count reads at "
-        "most 10,001 index entries. The search and filters add their conditions to the same "
-        "scoped query.",
+        "most 10,001 entries of the same index, which covers `id` on PostgreSQL (accounts "
+        "migration 0018: an index-only scan, 0.22 s → 8 ms at 20,000 accounts per reseller). "
+        "The search and filters add their conditions to the same scoped query; the rest of the "
+        "page (rendering 100 rows, the gear menus) is the provider's list's own cost.",
         MARK_END,
     ]
     return "\n".join(lines)
