@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import lifecycle, services
+from . import lifecycle, scoping, services
 from .actors import as_actor
 from .admin_account_list import AccountListMixin
 from .admin_frames import account_menu, overview_sections
@@ -27,6 +27,7 @@ from .models import (
     AccountAudit,
     AccountStatusType,
     Membership,
+    Reseller,
     ScheduledStatusChange,
     StatusChange,
 )
@@ -228,6 +229,17 @@ class AccountAdmin(
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []
+
+    def get_changeform_initial_data(self, request):
+        """A reseller operator's add form shows their reseller's defaults (R-R2); left as shown
+        they are not "given", so create_account takes them from the reseller itself."""
+        initial = super().get_changeform_initial_data(request)
+        reseller_id = scoping.reseller_id_of(request.user)
+        if reseller_id is not None:
+            fields = {"reseller": Reseller.objects.get(pk=reseller_id)}
+            for field, value in lifecycle.account_defaults(fields).items():
+                initial.setdefault(field, getattr(value, "pk", value))
+        return initial
 
     def get_fields(self, request, obj=None):
         return super().get_fields(request, obj) if obj else self.add_fields

@@ -137,3 +137,32 @@ def test_r_r3_a_provider_operator_who_is_also_a_member_is_not_in_a_resellers_use
     client.force_login(side_a.operator)
     url = reverse("admin:auth_user_change", args=[provider_operator.pk])
     assert client.get(url).status_code == 404
+
+
+def test_r_r2_a_reseller_operators_add_form_shows_and_gives_their_resellers_defaults(
+    client, side_a
+):
+    client.force_login(side_a.operator)
+    url = reverse("admin:accounts_account_add")
+    form = client.get(url).context["adminform"].form
+    assert (
+        form.initial["financial_blocking_threshold"]
+        == side_a.reseller.default_financial_blocking_threshold
+    )
+    assert form.initial["dunning_policy"] == side_a.policy.pk
+    data = {
+        "name": "Added Ltd",
+        "status_type": form.initial["status_type"].pk
+        if hasattr(form.initial.get("status_type"), "pk")
+        else form.fields["status_type"].initial.pk,
+        "currency": "USD",
+        "financial_blocking_threshold": "-20.00",
+        "allowed_negative_days": "10",
+        "dunning_policy": side_a.policy.pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    from accounts.models import Account
+
+    added = Account.objects.get(name="Added Ltd")
+    assert (added.reseller, added.dunning_policy) == (side_a.reseller, side_a.policy)
