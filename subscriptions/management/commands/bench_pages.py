@@ -110,7 +110,7 @@ class Command(BaseCommand):
         if opts["statistics_only"]:
             return self.statistics_case(operator, opts)
         if opts["resellers_only"]:
-            return self.resellers_case(opts)
+            return self.resellers_case(operator, opts)
         if opts["export_only"]:
             return self.export_case(operator, opts)
         result["load_before"] = os.getloadavg()
@@ -159,10 +159,10 @@ class Command(BaseCommand):
             statistics_bench.write_section(opts["output"], section)
             self.say(f"Wrote the statistics section of {opts['output']}")
 
-    def resellers_case(self, opts) -> None:
+    def resellers_case(self, operator, opts) -> None:
         """Issue 17: the account list as a reseller operator, accounts over 50 resellers."""
         load_before = os.getloadavg()
-        timings = resellers.measure_list(runs=opts["runs"], warmup=opts["warmup"])
+        timings = resellers.measure_list(operator, runs=opts["runs"], warmup=opts["warmup"])
         self.say(page_table(timings))
         if opts["write"]:
             section = resellers.render(timings, Account.objects.count(), load_before)
