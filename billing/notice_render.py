@@ -119,9 +119,14 @@ def template_label(template: StepNotice | ReminderNotice) -> str:
 
 
 def preview(template: StepNotice | ReminderNotice, account: Account, now=None):
-    """What `template` says to `account` now, counted from its earliest open item's due date
-    (today when nothing is open); writes nothing."""
+    """What `template` says to `account` now; writes nothing. A step's notice is counted from
+    the earliest open item's due date, a reminder from the next item not yet due (as each would
+    be sent); today when there is no such item."""
     now = now or timezone.now()
-    first = OpenItem.objects.filter(account=account, settled_at__isnull=True).first()
-    due = first.due_date if first is not None else timezone.localdate(now)
+    today = timezone.localdate(now)
+    items = OpenItem.objects.filter(account=account, settled_at__isnull=True)
+    if isinstance(template, ReminderNotice):
+        items = items.filter(due_date__gt=today)
+    first = items.first()
+    due = first.due_date if first is not None else today
     return from_template(template, values_for(account, now=now, due_date=due), "preview")

@@ -159,3 +159,27 @@ def test_r_r3_a_reseller_operator_previews_only_their_resellers_accounts(client,
     refused = client.get(url, {"account": other.number})
     assert refused.status_code == 400
     assert f"No account has the number “{other.number}”." in refused.content.decode()
+
+
+def test_r_d7_a_reminders_preview_names_the_next_item_not_yet_due(
+    client, billing_manager, operator
+):
+    from datetime import timedelta
+
+    from billing.models import DunningPolicy, ReminderNotice
+
+    account = AccountFactory(actor=operator)
+    services.set_financial_blocking_threshold(account, "-500", actor=operator)
+    today = timezone.localdate()
+    services.issue_invoice(account, amount="10.00", billing_date=today - timedelta(days=9),
+                           actor=operator)  # fmt: skip
+    services.issue_invoice(account, amount="20.00", billing_date=today - timedelta(days=1),
+                           due_date=today + timedelta(days=3), actor=operator)  # fmt: skip
+    reminder = ReminderNotice.objects.create(
+        policy=DunningPolicy.objects.get(is_default=True), days_before=3,
+        subject="{{ item_amount }} due {{ due_date }}", body="b",
+    )  # fmt: skip
+    client.force_login(billing_manager)
+    url = reverse("admin:billing_remindernotice_preview", args=[reminder.pk])
+    page = client.get(url, {"account": account.number}).content.decode()
+    assert f"20.00 due {(today + timedelta(days=3)).isoformat()}" in page
