@@ -213,3 +213,16 @@ def test_the_service_endpoints_need_the_entitlement_scope(make_key, account):
         f"/api/v1/accounts/{account.number}/entitlement"
     )
     assert allowed.json() == {"allowed": True}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here/",
+        "/api/v1/accounts/1/ledger-entries/q%118%2A%0Ax/reverse/",  # an encoded newline
+    ],
+)
+def test_an_unknown_path_under_the_api_is_a_json_404_even_with_a_newline_in_it(api, path):
+    response = api.post(path, {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found.", "code": "not_found"}
