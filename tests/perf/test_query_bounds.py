@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:accounts_account_changelist")
 # session, user, the status types of the filter, the dunning policies of the policy filter
-# (issue 18), the (capped) count, the page of accounts
-LIST_QUERIES = 6
+# (issue 18), the (capped) count, the page of accounts; the operator's reseller (the scope,
+# R-R3) and, for a provider operator, the resellers of the reseller filter (issue 17)
+LIST_QUERIES = 8
 # a search also asks the search extensions (a member, an invoice number, a payment reference;
 # issue 18) for account pks: one UNION
 SEARCH_QUERIES = LIST_QUERIES + 1
@@ -30,8 +31,10 @@ SEARCH_QUERIES = LIST_QUERIES + 1
 PAGED_LIST_QUERIES = LIST_QUERIES + 1
 # the same with the operator's permissions (user and group permissions, loaded once)
 LIST_QUERIES_NOT_SUPERUSER = LIST_QUERIES + 2
-INDEX_QUERIES = 6  # session, user, statistics GROUP BY, status types, approval queue, admin log
-OVERVIEW_QUERIES = 21
+# session, user, statistics GROUP BY, status types, approval queue, admin log; the operator's
+# reseller (the statistics' scope, R-R3, issue 17)
+INDEX_QUERIES = 7
+OVERVIEW_QUERIES = 22  # 21 + the operator's reseller (the scope of get_object, R-R3, issue 17)
 DASHBOARD_QUERIES = 5  # session, user, the account, the account switcher, the latest entries
 
 
