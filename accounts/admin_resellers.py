@@ -9,9 +9,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from . import resellers, scoping
+from .admin_account_actions import not_in
 from .admin_gear import GearAction
 from .admin_overview import STATUS_ROW, OverviewSection
-from .models import OperatorProfile, Reseller
+from .models import BackendStatus, OperatorProfile, Reseller
 
 MOVE_PERMISSION = "accounts.move_account_reseller"
 MSG_MOVED = "Moved account {account} to {reseller}."
@@ -100,7 +101,12 @@ def move_reseller_action(model_admin, request, account, action):
 
 
 MOVE_ACTION = GearAction(
-    "move-reseller", "Move to reseller…", MOVE_PERMISSION, move_reseller_action, order=75
+    "move-reseller",
+    "Move to reseller…",
+    MOVE_PERMISSION,
+    move_reseller_action,
+    applies=not_in(BackendStatus.DELETED),  # a deleted account keeps its reseller (R-C4)
+    order=75,
 )
 
 

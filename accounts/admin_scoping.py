@@ -14,6 +14,7 @@ from django.contrib.admin.utils import NotRelationField, get_fields_from_path, u
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import scoping
@@ -120,9 +121,19 @@ class ScopedAdminMixin:
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if self._shows_reseller(request) and "reseller" not in columns:
+        if not self._shows_reseller(request) or "reseller" in columns:
+            return columns
+        if "name" in columns:  # under the name, so a wide list (accounts) gains no column
+            columns[columns.index("name")] = name_and_reseller
+        else:
             columns.insert(min(2, len(columns)), "reseller")
         return columns
+
+    def get_list_display_links(self, request, list_display):
+        links = super().get_list_display_links(request, list_display)
+        if links and "name" in links and name_and_reseller in list_display:
+            return [name_and_reseller if link == "name" else link for link in links]
+        return links
 
     def get_list_select_related(self, request):
         related = super().get_list_select_related(request)
@@ -144,6 +155,14 @@ class ScopedAdminMixin:
         ):
             filters.append("reseller")
         return filters
+
+
+@admin.display(description=_("name"), ordering="name")
+def name_and_reseller(obj):
+    """A provider operator's list column: the row's name, its reseller (if any) below it."""
+    if obj.reseller_id is None:
+        return obj.name
+    return format_html('{}<div class="small text-muted">{}</div>', obj.name, obj.reseller)
 
 
 class ScopedRelatedFieldListFilter(RelatedFieldListFilter):

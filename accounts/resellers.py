@@ -20,13 +20,14 @@ from . import scoping
 from .actors import as_actor
 from .errors import InvalidAccountData
 from .exemptions import write_audit
-from .models import Account, Reseller
+from .models import Account, BackendStatus, Reseller
 
 MSG_SAME_RESELLER = _("Account {account} already belongs to {reseller}.")
 MSG_INACTIVE_RESELLER = _("{reseller} is inactive: it takes no accounts.")
 MSG_NEEDS_REASON = _("Moving an account to another reseller needs a reason.")
 MSG_PROVIDER_ONLY = _("Only the provider's operators move accounts between resellers.")
 MSG_NOT_A_RESELLER = _("Choose a reseller, or none for the provider's own accounts.")
+MSG_DELETED_STAYS = _("Account {account} is deleted: a deleted account keeps its reseller.")
 PROVIDER_LABEL = _("the provider")
 
 ResellerListener = Callable[[Account, "Reseller | None", "Reseller | None", Any], None]
@@ -105,7 +106,13 @@ def move_account(
     if reseller is not None and not reseller.is_active:
         raise MoveRefused(MSG_INACTIVE_RESELLER.format(reseller=reseller.name))
     with transaction.atomic():
-        locked = Account.objects.select_for_update(of=("self",)).get(pk=account.pk)
+        locked = (
+            Account.objects.select_related("status_type")
+            .select_for_update(of=("self",))
+            .get(pk=account.pk)
+        )
+        if locked.status_type.backend_status == BackendStatus.DELETED:  # R-C4: nothing moves
+            raise MoveRefused(MSG_DELETED_STAYS.format(account=locked.number))
         old = locked.reseller
         if (old.pk if old else None) == (reseller.pk if reseller else None):
             raise MoveRefused(

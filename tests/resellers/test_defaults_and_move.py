@@ -128,3 +128,16 @@ def test_r_r1_a_move_is_refused_with_a_message_and_changes_nothing(
     side_a.account.refresh_from_db()
     assert side_a.account.reseller == side_a.reseller
     assert not AccountAudit.objects.filter(field="reseller").exists()
+
+
+def test_r_r1_a_deleted_account_keeps_its_reseller(side_a, side_b, provider_operator):
+    """R-C4: a deleted account is final; moving it is refused with a message, nothing written."""
+    from accounts.models import AccountStatusType, BackendStatus
+
+    deleted = AccountStatusType.objects.filter(backend_status=BackendStatus.DELETED).first()
+    type(side_a.account).objects.filter(pk=side_a.account.pk).update(status_type=deleted)
+    with pytest.raises(MoveRefused, match="deleted account keeps its reseller"):
+        move_account(side_a.account, side_b.reseller, actor=provider_operator, reason="Transfer")
+    side_a.account.refresh_from_db()
+    assert side_a.account.reseller == side_a.reseller
+    assert not AccountAudit.objects.filter(field="reseller").exists()
