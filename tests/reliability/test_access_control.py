@@ -40,6 +40,7 @@ MAY = {
     "billing.bill_account": {"billing manager", "administrator"},
     "subscriptions.approve_subscription": {"billing manager", "administrator"},
     "accounts.change_webhookendpoint": {"administrator"},  # Rotate secret (issue 15 item 11)
+    "accounts.move_account_reseller": {"administrator"},  # Move to reseller… (issue 17, R-R1)
 }
 
 
@@ -57,8 +58,9 @@ GEAR_VIEWS = gear_views()
 
 
 def test_the_table_below_covers_every_gear_view_the_admin_serves():
-    # 14 before issue 16, plus its six R-D8 corrections and the dunning exemption item.
-    assert len(GEAR_VIEWS) == 21
+    # 14 before issue 16, plus its six R-D8 corrections and the dunning exemption item, plus
+    # issue 17's Move to reseller….
+    assert len(GEAR_VIEWS) == 22
     assert {
         "post-adjustment",
         "post-charge",
@@ -67,6 +69,7 @@ def test_the_table_below_covers_every_gear_view_the_admin_serves():
         "write-off",
         "credit-note",
         "dunning-exemption",
+        "move-reseller",
     } <= {slug for _m, slug, _p in GEAR_VIEWS}
     assert {permission for _m, _s, permission in GEAR_VIEWS} <= set(MAY)
 
