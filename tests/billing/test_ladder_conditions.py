@@ -18,13 +18,13 @@ from billing.models import DunningEvent, DunningPolicy, DunningStep, LedgerEntry
 from billing.sweeps import dunning_sweep
 from tests.accounts.factories import AccountFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 1, 1)
 SUSPENDED, CLOSED, TERMINATED = "Suspended until Paid", "Closed until Paid", "Terminated"
 
 
-@pytest.fixture(params=["rows", "models"])
+@pytest.fixture(params=[pytest.param("rows", marks=pytest.mark.postgres), "models"])
 def path(request, monkeypatch):
     """Run the sweep on one ladder path: the model path when the row path may take no policy."""
     if request.param == "models":

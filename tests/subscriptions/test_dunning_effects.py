@@ -18,13 +18,13 @@ from subscriptions import services as subscriptions
 from subscriptions.models import Resource, Subscription, SubscriptionChange
 from tests.subscriptions.factories import PlanFactory, ResourceFactory, funded_account
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 START = date(2026, 3, 1)  # a 31-day period: [1 Mar, 1 Apr)
 BILLED = date(2026, 3, 4)
 
 
-@pytest.fixture(params=["rows", "models"])
+@pytest.fixture(params=[pytest.param("rows", marks=pytest.mark.postgres), "models"])
 def path(request, monkeypatch):
     if request.param == "models":
         monkeypatch.setattr(ladder_rows, "lean", lambda ladders, row: False)
