@@ -34,7 +34,9 @@ LIST_QUERIES_NOT_SUPERUSER = LIST_QUERIES + 2
 # session, user, statistics GROUP BY, status types, approval queue, admin log; the operator's
 # reseller (the statistics' scope, R-R3, issue 17)
 INDEX_QUERIES = 7
-OVERVIEW_QUERIES = 22  # 21 + the operator's reseller (the scope of get_object, R-R3, issue 17)
+# 21 + the operator's reseller (the scope of get_object, R-R3, issue 17) + the Notices sent section
+# (issue 16, R-D7: one query for the account's latest notices)
+OVERVIEW_QUERIES = 23
 DASHBOARD_QUERIES = 5  # session, user, the account, the account switcher, the latest entries
 
 
