@@ -42,6 +42,11 @@ def main() -> int:
             "Chromium is missing (browser tests drive /usr/bin/chromium). "
             "Install it: apt-get update && apt-get install -y chromium"
         )
+    if db.startswith(("postgres", "pgsql")) and not shutil.which("wrk"):
+        problems.append(
+            "wrk is missing (the REST API bench's test drives it, issue 19). "
+            "Install it: apt-get update && apt-get install -y wrk"
+        )
     for problem in problems:
         print(f"make test: {problem}", file=sys.stderr)
     return 2 if problems else 0
