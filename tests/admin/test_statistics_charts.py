@@ -257,3 +257,38 @@ def test_issue_18_defect_6_cached_figures_are_counted_again_after_a_status_chang
     drill_down = admin_client.get(link).content.decode()
     assert count == 1 == drill_down.count('class="action-select"')
     assert count == Account.objects.filter(status_type__backend_status=S.SUSPENDED).count()
+
+
+@override_settings(ACCOUNT_STATISTICS_MAX_AGE=60)
+def test_r_r3_a_reseller_operator_sees_their_resellers_accounts_only(
+    client, admin_client, operator
+):
+    """The page counts a reseller operator's accounts, cached apart from the provider's."""
+    from accounts.admin_groups import SUPPORT_AGENT
+    from accounts.models import Reseller
+    from accounts.scoping import make_reseller_operator
+
+    from .conftest import staff_in
+
+    cache.clear()
+    mine, theirs = (Reseller.objects.create(name=name) for name in ("Reseller A", "Reseller B"))
+    own = [AccountFactory(actor=operator) for _ in range(3)]
+    other = AccountFactory(actor=operator)
+    services.change_status(own[0], "Suspended", actor=operator, reason="Abuse")
+    services.change_status(other, "Suspended", actor=operator, reason="Abuse")
+    Account.objects.filter(pk__in=[a.pk for a in own]).update(reseller=mine)
+    Account.objects.filter(pk=other.pk).update(reseller=theirs)
+    item(own[1], operator, "10.00", 5)  # below the threshold: Credit hold (R-CH1)
+    item(other, operator, "99.00", 5)
+    admin_client.get(STATISTICS)  # the provider's figures cached first
+    user = staff_in(SUPPORT_AGENT, "reseller-a-agent")
+    make_reseller_operator(user, mine.pk)
+    client.force_login(user)
+    html = client.get(STATISTICS).content.decode()
+
+    def now_of(backend: str) -> int:
+        row = html.split(f'data-backend-status="{backend}"')[1].split("</tr>")[0]
+        return int(row.split('class="statistics-count"')[1].split(">")[1].split("<")[0])
+
+    assert (now_of(S.ACTIVE), now_of(S.SUSPENDED), now_of(S.CREDIT_HOLD)) == (1, 1, 1)
+    assert ">10.00<" in html and "99.00" not in html
