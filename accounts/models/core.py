@@ -289,6 +289,12 @@ class StatusChange(models.Model):
             models.Index(fields=["account", "-effective_at"], name="statuschange_account_time"),
             # Account Statistics over time (issue 18): the changes of the last weeks, all accounts.
             models.Index(fields=["effective_at"], name="statuschange_effective_at"),
+            # The funnel's "back to Active" (issue 18): returns to Active only, a few of the rows.
+            models.Index(
+                fields=["effective_at"],
+                name="statuschange_to_active_at",
+                condition=Q(to_backend_status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
