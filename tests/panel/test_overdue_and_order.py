@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.actors import Actor
 from accounts.models import BackendStatus as S
 from accounts.models import Membership
@@ -179,3 +180,25 @@ def test_a_trial_quote_charges_nothing(operator):
     quote = quote_order(account, plan, trial=True)
     assert quote.charged_now == D("0.00") and quote.charged_at_end == D("0.00")
     assert (quote.end - quote.start).days == 14
+
+
+def test_r_x1_a_hold_for_abuse_offers_paying_what_is_overdue_but_says_it_does_not_reactivate(
+    client, operator
+):
+    account = AccountFactory(actor=operator)
+    billing.set_financial_blocking_threshold(account, "-500", actor=operator)
+    billing.issue_invoice(
+        account,
+        amount="30.00",
+        billing_date=timezone.localdate() - timedelta(days=4),
+        actor=operator,
+    )
+    account_services.change_status(account, "Suspended", actor=operator, reason="Abuse")
+    user = UserFactory()
+    Membership.objects.create(user=user, account=account, role=Membership.Role.OWNER)
+    assert release_of(account).amount == 0  # R-X1: only an operator lifts it
+    client.force_login(user)
+    page = words(client.get(reverse("panel:dashboard", args=[account.number])))
+    assert "You owe 30.00 USD on overdue charges." in page
+    assert "Paying does not reactivate your company by itself: please contact support." in page
+    assert "to reactivate" not in page
