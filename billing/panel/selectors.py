@@ -14,7 +14,7 @@ from accounts.models import Account, BackendStatus
 from billing.credit import credit_facts_of
 from billing.models import EntryKind, Invoice, LedgerEntry
 from billing.open_items import Book, overdue_total
-from billing.release import CUSTOMER, Release, release_of
+from billing.release import CUSTOMER, SYSTEM, Release, release_of
 
 CHARGE_KINDS = (EntryKind.CHARGE, EntryKind.USAGE, EntryKind.FEE)
 
@@ -87,6 +87,11 @@ class OverduePayment:
     @property
     def same(self) -> bool:
         return self.overdue == self.release_amount
+
+    @property
+    def covered(self) -> bool:
+        """No payment is needed: the next credit check releases the account (R-CH5)."""
+        return self.release.who_must_act == SYSTEM
 
 
 # Suspended, and Credit hold: the ladder's "Suspended until Paid" (R-D1) is a Credit hold type
