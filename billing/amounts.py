@@ -19,6 +19,13 @@ MSG_TOO_LARGE = _("The amount {value} is too large.")
 MSG_FLOAT = _("Amounts are exact decimals: pass a Decimal or a string, not a float.")
 
 
+def cents(value) -> Decimal:
+    """A database SUM as money. PostgreSQL sums decimals exactly; SQLite sums them as floats and
+    Django hands back up to 15 digits (0.0600000000000001) without the scale — so every money
+    aggregate read in Python goes through here before it is compared or shown."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def parse_amount(value: Any, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
     """Turn input into an exact money Decimal, or raise InvalidAmount with a readable message."""
     if isinstance(value, float):

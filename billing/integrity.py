@@ -16,6 +16,7 @@ from accounts.integrity import PENDING, VIOLATION, Chunk, Finding, Report
 from accounts.models import Account, BackendStatus
 
 from . import decisions
+from .amounts import cents
 from .credit import credit_facts_of
 from .models import DunningEvent, DunningPolicy, DunningState, Invoice, LedgerEntry, OpenItem
 
@@ -34,6 +35,7 @@ def balances(report: Report, chunk: Chunk) -> None:
         .values_list("pk", "balance", "ledger", "last_after", "negative_since")
     )
     for pk, balance, ledger, last_after, negative_since in rows:
+        ledger = cents(ledger)  # SQLite sums as floats
         if balance != ledger:
             report.add(
                 Finding(
@@ -153,7 +155,7 @@ def open_items(report: Report, chunk: Chunk) -> None:
         .values_list("account_id", "s")
     )
     for pk, balance in Account.objects.filter(pk__in=chunk.ids).values_list("pk", "balance"):
-        carried = outstanding.get(pk, Decimal(0))
+        carried = cents(outstanding.get(pk))
         if carried != max(Decimal(0), -balance):
             report.add(
                 Finding(

@@ -19,6 +19,7 @@ from accounts import resellers
 from accounts.models import Account
 
 from . import notice_sandbox
+from .amounts import cents
 from .models import DunningEvent, DunningStep, OpenItem, ReminderNotice, StepNotice
 from .release import release_of
 
@@ -53,7 +54,7 @@ def values_for(account: Account, *, now: datetime, due_date: date | None) -> dic
     return {
         "account": {"name": str(account.name), "number": str(account.number)},
         "amount_due": money(release_of(account, now).amount),  # R-CH4b: the one answer
-        "item_amount": money(owed or Decimal("0")),
+        "item_amount": money(cents(owed)),
         "currency": str(account.currency),
         "due_date": due_date.isoformat() if due_date else "",
         "pay_link": pay_link_for(account),

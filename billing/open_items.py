@@ -21,6 +21,8 @@ from django.db.models import F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .amounts import cents
+
 ZERO = Decimal("0.00")
 
 
@@ -124,7 +126,7 @@ def unapplied_credits(
         .order_by("id")
         .values_list("id", "amount", "used")
     )
-    return [(pk, amount - spent) for pk, amount, spent in rows]
+    return [(pk, cents(amount - spent)) for pk, amount, spent in rows]
 
 
 def apply_credits(book: Book, account_id: int, now: datetime, upto: int | None = None) -> None:
@@ -172,14 +174,14 @@ def overdue_total(book: Book, account_id: int, today: date) -> Decimal:
     total = book.OpenItem.objects.filter(overdue_on(today), account_id=account_id).aggregate(
         s=Sum(F("amount") - F("settled"))
     )["s"]
-    return Decimal(total or 0)
+    return cents(total)
 
 
 def outstanding_total(book: Book, account_id: int) -> Decimal:
     total = book.OpenItem.objects.filter(account_id=account_id, settled_at__isnull=True).aggregate(
         s=Sum(F("amount") - F("settled"))
     )["s"]
-    return Decimal(total or 0)
+    return cents(total)
 
 
 def convert_account(book: Book, account_id: int) -> None:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import Account, StatusChange
 from accounts.models import BackendStatus as S
 
+from .amounts import cents
 from .models import (
     DunningEvent,
     DunningState,
@@ -51,11 +52,6 @@ AGING_BUCKETS = (
     ("d61_90", "61–90 days", 61, 90),
     ("d90_plus", "90+ days", 91, None),
 )
-
-
-def cents(amount) -> Decimal:
-    """A sum as money: SQLite's SUM of decimals loses their scale (12.00 → 12)."""
-    return Decimal(amount or 0).quantize(ZERO)
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,7 @@ def _bucketed(items: QuerySet, bucket, by: tuple[str, ...]) -> list[tuple]:
         .annotate(n=Count("id"), amount=Sum(F("amount") - F("settled")))
     )
     return [
-        (row.get(by[0], "") if by else "", row["bucket"], row["n"], row["amount"] or ZERO)
+        (row.get(by[0], "") if by else "", row["bucket"], row["n"], cents(row["amount"]))
         for row in rows
     ]
 
