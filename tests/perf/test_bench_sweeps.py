@@ -22,7 +22,9 @@ def test_bench_sweeps_makes_the_floors_transitions_once_each(on_postgres):
         "bench_sweeps", accounts=400, sample=20, repeat=2, reset=True, skip_workers=True, stdout=out
     )
     report = out.getvalue()
-    assert "transitions: floor 38, sweeps 38" in report
+    # 38 before issue 16; the Standard ladder's credit-limit step (R-D1, seed 001) now also moves
+    # the accounts the credit sweep holds on to Suspended until Paid: 70 on both sides.
+    assert "transitions: floor 70, sweeps 70" in report
     assert "Accounts with two rows for one rule: 0" in report
     assert "Floor 1 (raw SQL, committed)" in report and "Floor 2 (raw SQL, committed)" in report
     assert "Project sweeps 2 (one process)" in report  # and both turns wrote the same history
