@@ -157,12 +157,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker for first runs: messages are files under var/broker, no server needed.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's exchange table; its default is ./control, a folder in the project's top level
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
