@@ -26,6 +26,7 @@ from accounts.models import Account, BackendStatus
 from billing.models import DunningPolicy, Invoice
 
 from . import pages
+from .sections import write_between
 
 SIZES = (10_000, 100_000)
 SAMPLE_EVERY = 5_000
@@ -241,10 +242,4 @@ number order until it has a page, or the rows of a status filter.
 
 def write_section(path, section: str) -> None:
     """Replace this section of `path` (or append it), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_between(path, section, MARK_START, MARK_END)

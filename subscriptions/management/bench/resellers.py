@@ -17,6 +17,7 @@ from accounts.admin_groups import SUPPORT_AGENT
 from accounts.models import Account, OperatorProfile, Reseller
 
 from .pages import Timing, client_for, measure
+from .sections import write_between
 
 RESELLERS = 50
 OPERATOR = "bench-reseller-operator"
@@ -125,10 +126,4 @@ def render(timings: list[Timing], accounts: int, load_before) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Replace this case's section of `path` (or append it), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_between(path, section, MARK_START, MARK_END)

@@ -33,6 +33,7 @@ from accounts.models import Account, AccountStatusType, StatusReason
 from billing.models import DunningPolicy, DunningStep
 
 from . import pages
+from .sections import write_between
 
 MARK_START, MARK_END = "<!-- bench_statistics:start -->", "<!-- bench_statistics:end -->"
 TARGET_P95_MS = 300
@@ -257,10 +258,4 @@ time.
 
 def write_section(path: Path, section: str) -> None:
     """Replace the statistics section of `path` (or append it), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_between(path, section, MARK_START, MARK_END)

@@ -3,6 +3,8 @@ between its markers."""
 
 from __future__ import annotations
 
+from .sections import write_between
+
 MARK_START, MARK_END = "<!-- bench_sweeps:start -->", "<!-- bench_sweeps:end -->"
 
 
@@ -43,14 +45,7 @@ def summary(r: dict) -> str:
 
 def write_section(path, section: str) -> None:
     """Replace the section between the markers of `path` (or append it)."""
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Performance\n"
-    if MARK_START in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_between(path, section, MARK_START, MARK_END)
 
 
 def seconds(values) -> str:

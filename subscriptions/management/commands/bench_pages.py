@@ -31,6 +31,7 @@ from accounts.api.keys import issue_service_api_key
 from accounts.models import Account, ServiceApiKey
 from subscriptions.management.bench import data, export, load, pages, resellers
 from subscriptions.management.bench import statistics as statistics_bench
+from subscriptions.management.bench.sections import write_between
 
 MARK_START, MARK_END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
 WARMUP_SECONDS = 3
@@ -385,11 +386,4 @@ SCALE_NOTES = """### What keeps the pages flat at this size
 
 def write_section(path: Path, section: str) -> None:
     """Replace the bench_pages section of `path` (or append it), keeping everything else."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text() if path.exists() else "# Performance\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_between(path, section, MARK_START, MARK_END)
