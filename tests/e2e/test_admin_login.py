@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from accounts.models import Account
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -14,5 +16,6 @@ def test_operator_logs_in_and_sees_accounts(page, live_server, defaults):
     page.click("input[type=submit]")
     page.click("text=Accounts >> nth=-1")
     page.wait_for_selector("#result_list")
-    assert page.locator("#result_list tbody tr").count() == 10
+    # every demo account: the provider's ten and the two resellers' five (issue 17)
+    assert page.locator("#result_list tbody tr").count() == Account.objects.count() == 15
     assert page.get_by_text("Locked – insufficient credit").count() >= 1
