@@ -6,11 +6,11 @@ of the account's running prepaid subscriptions and recurring charges. This modul
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 
 from django.utils import timezone
 
+from . import sqlbulk
 from .actors import Actor
 from .models import Account, AccountAudit
 
@@ -27,32 +27,29 @@ def set_next_payment_dates(
         return 0
     current = dict(
         Account.objects.select_for_update()
-        .filter(pk__in=sorted(wanted))
+        .filter(pk__any=sorted(wanted))
         .order_by("pk")
         .values_list("pk", FIELD)
     )
     changed = {pk: day for pk, day in wanted.items() if pk in current and current[pk] != day}
     if not changed:
         return 0
-    by_day: dict[date, list[int]] = defaultdict(list)
-    for pk, day in changed.items():
-        by_day[day].append(pk)
-    for day, pks in by_day.items():
-        Account.objects.filter(pk__in=pks).update(next_payment_date=day)
-    user = actor.user if getattr(actor.user, "pk", None) else None
-    at = now or timezone.now()
-    AccountAudit.objects.bulk_create(
-        AccountAudit(
-            account_id=pk,
-            field=FIELD,
-            old_value=current[pk].isoformat() if current[pk] else "",
-            new_value=day.isoformat(),
-            actor_kind=actor.kind,
-            actor_user=user,
-            rule_id=RULE_ID,
-            note=note,
-            at=at,
-        )
-        for pk, day in sorted(changed.items())
+    # One statement for the dates and one for the audit rows, whatever the batch's size.
+    sqlbulk.update_rows(Account, [FIELD], sorted(changed.items()))
+    sqlbulk.insert_rows(
+        AccountAudit,
+        ["account", "old_value", "new_value"],
+        [
+            (pk, current[pk].isoformat() if current[pk] else "", day.isoformat())
+            for pk, day in sorted(changed.items())
+        ],
+        same={
+            "field": FIELD,
+            "actor_kind": actor.kind,
+            "actor_user": actor.user if getattr(actor.user, "pk", None) else None,
+            "rule_id": RULE_ID,
+            "note": note,
+            "at": now or timezone.now(),
+        },
     )
     return len(changed)

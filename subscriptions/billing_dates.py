@@ -24,7 +24,7 @@ def prepaid_next_billing(account_ids: list[int]) -> dict[int, date]:
     """{account pk: earliest next billing date} of running prepaid subscriptions that renew."""
     return earliest_by_account(
         Subscription.objects.filter(
-            account_id__in=account_ids,
+            account_id__any=account_ids,
             status__in=RUNNING,
             plan__billing_model=Plan.BillingModel.PREPAID,
             trial=False,
