@@ -20,15 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .actors import Actor, as_actor
 from .admin_list_frames import BulkRow
-from .changes import change_status, preview_status_change
+from .changes import preview_status_change
 from .errors import AccountsError
-from .exemptions import set_renewal_deadline, write_audit
-from .models import Account, AccountStatusType, StatusReason
+from .exemptions import write_audit
+from .models import Account, AccountStatusType
 from .models import BackendStatus as S
 from .scheduling import check_schedule, schedule_status_change
 from .statuses import default_status_type
 from .transitions import label
-from .unlocking import LOCKABLE
+from .unlocking import LOCKABLE, put_on_administrative_hold
 
 MSG_BULK_NOTE = _("Bulk action by {user}")
 MSG_NOT_LOCKABLE = _(
@@ -155,18 +155,6 @@ def preview_lock(accounts: list[Account], data: dict, actor: Any) -> list[BulkRo
     return rows  # fmt: skip
 
 
-def lock_account(account: Account, *, actor: Any, reason: StatusReason | str, note: str = ""):
-    """Put one account on administrative hold; its R-G3 renewal deadline no longer applies."""
-    actor = as_actor(actor)
-    with transaction.atomic():
-        change = change_status(account, lock_target(), actor=actor, reason=reason, note=note)
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        set_renewal_deadline(
-            locked, None, actor=actor, note="Locked: the deadline no longer applies"
-        )
-    return change
-
-
 def perform_lock(accounts: list[Account], data: dict, actor: Any) -> list[BulkRow]:
     actor = as_actor(actor)
     note = bulk_note(actor, data.get("note", ""))
@@ -176,7 +164,9 @@ def perform_lock(accounts: list[Account], data: dict, actor: Any) -> list[BulkRo
             done.append(row)
             continue
         try:
-            lock_account(row.account, actor=actor, reason=data["reason"], note=note)
+            put_on_administrative_hold(
+                row.account.pk, lock_target(), actor=actor, reason=data["reason"], note=note
+            )
         except AccountsError as exc:  # it changed since the preview: say so for this one
             row = BulkRow(row.account, row.current, refused=exc.message)
         done.append(row)

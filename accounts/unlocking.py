@@ -283,10 +283,8 @@ def lock_user_account(
         raise NothingToLock(MSG_NOTHING_TO_LOCK.format(user=user.get_username()))
     changes = []
     for pk in pks:
-        account = Account.objects.select_for_update().get(pk=pk)
-        change = change_status(account, target, actor=actor, reason=reason, note=note)
-        set_renewal_deadline(
-            account, None, actor=actor, note="Locked: the deadline no longer applies"
+        account, change = put_on_administrative_hold(
+            pk, target, actor=actor, reason=reason, note=note
         )
         if change is not None:
             changes.append(change)
@@ -294,6 +292,22 @@ def lock_user_account(
                 partial(notices.send_account_locked, account.pk, change.pk, user.pk), robust=True
             )
     return changes
+
+
+def put_on_administrative_hold(
+    pk: int, target=None, *, actor: Any, reason: Any, note: str = ""
+) -> tuple[Account, StatusChange | None]:
+    """One account to Administrative hold under its row lock; its R-G3 renewal deadline no longer
+    applies. Lock User Account and the account list's bulk lock both lock through here."""
+    actor = as_actor(actor)
+    target = target or default_status_type(S.ADMINISTRATIVE_HOLD)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=pk)
+        change = change_status(account, target, actor=actor, reason=reason, note=note)
+        set_renewal_deadline(
+            account, None, actor=actor, note="Locked: the deadline no longer applies"
+        )
+    return account, change
 
 
 def _relock(pk: int, today: date) -> str | None:
