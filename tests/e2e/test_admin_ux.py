@@ -143,6 +143,7 @@ def test_after_a_gear_action_from_the_list_the_operator_is_on_the_accounts_overv
     page.goto(live_server.url + reverse("admin:accounts_account_changelist"))
     gear(page, acme).locator("summary").click()
     gear(page, acme).get_by_role("button", name="Change status…").click()
+    expect(page.locator("select[name=status_type]")).to_be_visible()  # the form has loaded
 
     options = page.locator("select[name=status_type] option[data-backend]")
     offered = {o.get_attribute("data-backend") for o in options.all()}

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import Account, AccountStatusType, StatusChange
@@ -98,7 +99,7 @@ def test_r_e2_r_b3_r_d_the_statistics_charts_show_the_databases_numbers(
     log_in(page, live_server, operator.username)
     page.goto(live_server.url + reverse("admin:index"))
     page.click("#statistics-page-link")
-    assert page.locator("h1").inner_text() == "Account Statistics"
+    expect(page.locator("h1")).to_have_text("Account Statistics")
     assert page.locator("#chart-status svg polygon").count() >= 3
 
     # R-E2: every row's count now and on the week ends shown, against each account's history.
