@@ -55,6 +55,8 @@ def decide(
     backend: str, facts: CreditFacts, ctx: CreditContext, rule_id: str = "R-CH1"
 ) -> CreditDecision | None:
     """Hold or lock an Active account that money no longer covers; release a hold it does."""
+    if not may_move(backend, facts):
+        return None
     if backend == BackendStatus.ACTIVE and should_hold(facts):
         # R-G1: the lock takes the place of the credit hold — but a step never locks an exempt
         # account (R-X2): it gets R-CH1's money hold instead.
@@ -72,6 +74,15 @@ def decide(
         note = f"balance {facts.balance} meets the threshold {facts.threshold}"
         return CreditDecision("release", rule, REASON_RELEASE, note)
     return None
+
+
+def may_move(backend: str, facts: CreditFacts) -> bool:
+    """Whether money can move the account at all: an Active one it no longer covers (R-CH1,
+    R-G1) or a held one it covers again (R-CH5, R-D4). When not, `decide` is None whatever the
+    context says, so a posting reads no context (issue 19: most payments land here)."""
+    if backend == BackendStatus.ACTIVE:
+        return should_hold(facts)
+    return backend in RELEASABLE and not should_hold(facts)
 
 
 def payment_may_release(backend: str, ctx: CreditContext) -> bool:

@@ -62,7 +62,16 @@ def on_posting(book: Book, entry, *, due_date: date, now: datetime, settles=None
             _release(book, book.Settlement.objects.filter(item=item), entry)
             item.refresh_from_db()
             _settle(book, item, entry.pk, item.amount - item.settled, now)
-    apply_credits(book, entry.account_id, now, upto=entry.pk)
+    if entry.amount < 0 or entry.reverses_id or settles is not None or owed_before(entry):
+        apply_credits(book, entry.account_id, now, upto=entry.pk)
+
+
+def owed_before(entry) -> bool:
+    """Whether the account had open items when this entry was posted: the items' outstanding
+    sum is max(0, −balance) after every posting (this module's invariant, verify_ledger checks
+    it), so a plain credit to an account that owed nothing has nothing to settle — and posts with
+    one query less (issue 19). A credit that did settle something finds it here again."""
+    return entry.balance_after - entry.amount < 0
 
 
 def _open(book: Book, entry, due_date: date) -> None:

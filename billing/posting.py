@@ -105,7 +105,7 @@ def checked_key(key: Any) -> str | None:
 def earlier_posting(locked: Account, key: str, value: Decimal, kind: str) -> LedgerEntry | None:
     """The entry this key already recorded — decided under the account's lock, so two
     concurrent posts with one key record one entry; the same key for anything else is refused."""
-    existing = LedgerEntry.objects.filter(idempotency_key=key).select_related("account").first()
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
     if existing is None:
         return None
     if (existing.account_id, existing.amount, existing.kind) != (locked.pk, value, kind):
@@ -114,7 +114,7 @@ def earlier_posting(locked: Account, key: str, value: Decimal, kind: str) -> Led
                 key=key,
                 amount=abs(existing.amount),
                 currency=existing.currency,
-                number=existing.account.number,
+                number=existing.account.number,  # read only on this rare path
             )
         )
     return existing

@@ -136,6 +136,8 @@ def evaluate_credit(
     """Apply R-CH1/R-G1 (hold or lock) or R-CH5/R-D4 (release) to a locked account."""
     facts = credit_facts(account, now)
     backend = account.status_type.backend_status
+    if not decisions.may_move(backend, facts):
+        return None  # nothing to decide: no context to read
     decision = decisions.decide(backend, facts, decisions.contexts([account])[account.pk], rule_id)
     if decision is None:
         return None

@@ -103,7 +103,7 @@ class ChargeViewSet(PostingViewSet):
 
     def write(self, request, data):
         return services.post_charge(
-            self.get_account(),
+            self.get_account_id(),  # the service locks and reads the row
             data["amount"],
             description=data["description"],
             actor=api_actor(request),
@@ -122,7 +122,7 @@ class RefundViewSet(PostingViewSet):
 
     def write(self, request, data):
         return services.post_refund(
-            self.get_account(),
+            self.get_account_id(),  # the service locks and reads the row
             data["amount"],
             description=data["description"],
             actor=api_actor(request),
@@ -141,7 +141,7 @@ class AdjustmentViewSet(PostingViewSet):
 
     def write(self, request, data):
         return services.post_adjustment(
-            self.get_account(),
+            self.get_account_id(),  # the service locks and reads the row
             data["amount"],
             description=data["description"],
             actor=api_actor(request),
@@ -169,14 +169,14 @@ class PaymentViewSet(PostingViewSet):
             raise serializers.ValidationError(
                 {"Idempotency-Key": [MSG_KEY_REQUIRED.format(limit=s.MAX_KEY)]}
             )
-        account = self.get_account()
+        account_id = self.get_account_id()
         # Decided under the account's lock by the service (R-B1): same key and body → the first
         # entry, so the answer is the first answer; same key for another account or amount → it
         # refuses; another description → refused here. One message for all three, which names
         # no other account.
         try:
             entry = services.record_payment(
-                account.pk,
+                account_id,
                 data["amount"],
                 idempotency_key=KEY_NAMESPACE + header,
                 actor=api_actor(request),
