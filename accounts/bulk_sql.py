@@ -59,6 +59,10 @@ WITH {source}, moved AS (
    WHERE a.id = i.id AND a.status_type_id = i.from_type {narrow}
   RETURNING a.id, a.number, a.name, i.from_type, i.to_type, i.rule_id, i.effective, i.requested,
             i.note, nextval(%(history_seq)s::oid::regclass) AS hid
+), types AS MATERIALIZED (  -- each type's payload part built once, not once per row
+  SELECT t.id, t.backend_status,
+         jsonb_build_object('type', t.name, 'backend_status', t.backend_status) AS part
+    FROM accounts_accountstatustype t
 ), hist AS (
   INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
@@ -66,15 +70,14 @@ WITH {source}, moved AS (
   SELECT m.hid, m.id, m.from_type, m.to_type, ft.backend_status, tt.backend_status, %(reason)s::bigint,
          %(kind)s::text, %(user)s::integer, m.rule_id, m.requested, m.effective, m.note
     FROM moved m
-    JOIN accounts_accountstatustype ft ON ft.id = m.from_type
-    JOIN accounts_accountstatustype tt ON tt.id = m.to_type
+    JOIN types ft ON ft.id = m.from_type
+    JOIN types tt ON tt.id = m.to_type
 ), outbox AS (
   INSERT INTO accounts_outboxevent (uuid, event_type, subject, account_id, payload, created_at)
   SELECT gen_random_uuid(), %(event_type)s::text, 'account:' || m.number, m.id,
          jsonb_build_object(
            'account', jsonb_build_object('id', m.id, 'number', m.number, 'name', m.name),
-           'from', jsonb_build_object('type', ft.name, 'backend_status', ft.backend_status),
-           'to', jsonb_build_object('type', tt.name, 'backend_status', tt.backend_status),
+           'from', ft.part, 'to', tt.part,
            'reason', %(reason_name)s::text,
            'actor', jsonb_build_object('kind', %(kind)s::text, 'user', %(username)s::text,
                                        'rule_id', m.rule_id),
@@ -82,13 +85,13 @@ WITH {source}, moved AS (
            'requested_at', {json_requested}, 'effective_at', {json_effective}),
          %(now)s::timestamptz
     FROM moved m
-    JOIN accounts_accountstatustype ft ON ft.id = m.from_type
-    JOIN accounts_accountstatustype tt ON tt.id = m.to_type
+    JOIN types ft ON ft.id = m.from_type
+    JOIN types tt ON tt.id = m.to_type
 )
 SELECT m.hid, m.id, ft.backend_status, tt.backend_status, m.effective
   FROM moved m
-  JOIN accounts_accountstatustype ft ON ft.id = m.from_type
-  JOIN accounts_accountstatustype tt ON tt.id = m.to_type
+  JOIN types ft ON ft.id = m.from_type
+  JOIN types tt ON tt.id = m.to_type
 UNION ALL
 SELECT NULL, (SELECT count(*) FROM input), NULL, NULL, NULL
 """

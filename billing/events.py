@@ -176,6 +176,13 @@ WITH new AS (
      SELECT 1 FROM billing_dunningevent o
       WHERE o.account_id = n.account_id AND o.anchor = n.anchor
         AND NOT (o.id = ANY(%(ids)s::bigint[])))
+), steps AS MATERIALIZED (  -- each step's payload part built once, not once per event
+  SELECT s.id, s.policy_id, COALESCE(NULLIF(s.rule_id, ''), 'R-X3') AS rule_id,
+         jsonb_build_object('id', s.id, 'position', s.position, 'status', t.name,
+                            'fee', s.fee::text, 'notice', s.notice) AS part
+    FROM billing_dunningstep s
+    JOIN accounts_accountstatustype t ON t.id = s.status_type_id
+   WHERE s.id IN (SELECT DISTINCT n.step_id FROM new n)
 )
 """
 STEPS_ROWS = """
@@ -183,18 +190,16 @@ SELECT * FROM (
   SELECT 'dunning.step_entered', 'account:' || a.number, a.id, jsonb_build_object(
            'dunning_event_id', n.id,
            'account', jsonb_build_object('id', a.id, 'number', a.number),
-           'step', jsonb_build_object('id', s.id, 'position', s.position, 'status', t.name,
-                                      'fee', COALESCE((-f.amount)::text, s.fee::text),
-                                      'notice', s.notice),
+           'step', CASE WHEN f.id IS NULL THEN s.part  -- what the step charged (R-D6)
+                        ELSE s.part || jsonb_build_object('fee', (-f.amount)::text) END,
            'policy_id', s.policy_id, 'currency', a.currency, 'anchor', n.anchor::text,
            'due_on', n.due_on::text, 'applied_on', %(today)s::date::text,
-           'rule_id', COALESCE(NULLIF(s.rule_id, ''), 'R-X3'), 'effective_at', n.due_on::text),
+           'rule_id', s.rule_id, 'effective_at', n.due_on::text),
          %(now)s::timestamptz, 0 AS part, n.id AS ord
     FROM new n
     JOIN accounts_account a ON a.id = n.account_id
-    JOIN billing_dunningstep s ON s.id = n.step_id
-    JOIN accounts_accountstatustype t ON t.id = s.status_type_id
-    LEFT JOIN billing_ledgerentry f ON f.id = n.fee_entry_id  -- what the step charged (R-D6)
+    JOIN steps s ON s.id = n.step_id
+    LEFT JOIN billing_ledgerentry f ON f.id = n.fee_entry_id
   UNION ALL
   SELECT 'invoice.overdue', 'account:' || a.number, a.id, jsonb_build_object(
            'invoice_id', i.id, 'invoice_number', i.number,

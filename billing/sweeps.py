@@ -5,7 +5,9 @@ posting uses, and bulk writes. One sweep per id range at a time; Celery fans ran
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -82,6 +84,21 @@ def in_range(queryset, id_range: tuple[int, int] | None):
     return queryset.filter(pk__gte=id_range[0], pk__lt=id_range[1])
 
 
+@contextmanager
+def cycle_collector_paused():
+    """One batch without Python's cyclic garbage collector. A batch builds tens of thousands of
+    short-lived rows that reference counting frees; the collector only walked them, again and
+    again (0.44 s of a 200,000-account dunning sweep's 1.6 s of Python, for 37 objects
+    collected). It resumes after the batch, which then collects whatever cycles there were."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def lock_name(sweep: str, id_range: tuple[int, int] | None) -> str:
     return sweep if id_range is None else f"{sweep}:{id_range[0]}-{id_range[1]}"
 
@@ -133,7 +150,8 @@ def credit_hold_sweep(
         policies = decisions.Policies()
         for ids in window_batches(_credit_candidates(now), batch_size, id_range):
             # A batch that fails is redone account by account; a bad one is recorded, skipped.
-            jobs.run_batch(CREDIT_JOB, ids, partial(_credit_ids, now, policies), counts)
+            with cycle_collector_paused():
+                jobs.run_batch(CREDIT_JOB, ids, partial(_credit_ids, now, policies), counts)
     return counts
 
 
@@ -217,7 +235,8 @@ def dunning_sweep(today: date, batch_size: int = BATCH_SIZE, id_range=None) -> d
         ladders = ladder.Ladders(decisions.Policies())
         for ids in keyset_batches(in_range(_dunning_candidates(today), id_range), batch_size):
             # A batch that fails is redone account by account; a bad one is recorded, skipped.
-            jobs.run_batch(DUNNING_JOB, ids, partial(_dunning_ids, today, ladders), counts)
+            with cycle_collector_paused():
+                jobs.run_batch(DUNNING_JOB, ids, partial(_dunning_ids, today, ladders), counts)
     return counts
 
 

@@ -44,10 +44,10 @@ def schedule_for_dunning(requests: list[EffectRequest], today: date) -> int:
     end_ids = [r.account_id for r in requests if r.effect == "cancel_period_end"]
     live = Subscription.objects.live().exclude(status__in=list(TRANSITIONAL))
     # At once: a cancellation scheduled for later is brought forward to the step's day.
-    at_once = live.filter(account_id__in=now_ids).filter(
+    at_once = live.filter(account_id__any=now_ids).filter(
         Q(cancel_on__isnull=True) | Q(cancel_on__gt=today)
     )
-    at_end = live.filter(account_id__in=end_ids, cancel_on__isnull=True)
+    at_end = live.filter(account_id__any=end_ids, cancel_on__isnull=True)
     scheduled = _schedule(at_once, today, SPECIFIC_DATE_PRORATED_REFUND, requests)
     ended = _schedule(at_end, Greatest(F("period_end"), Value(today)), PERIOD_END, requests)
     if at_end_ids := sorted(set(ended)):  # R-S2: a period-end cancellation stops the renewal
@@ -72,7 +72,7 @@ def _schedule(queryset, on, option: str, requests: list[EffectRequest]) -> list[
     )
     if not rows:
         return []
-    Subscription.objects.filter(pk__in=[pk for pk, _a, _s in rows]).update(
+    Subscription.objects.filter(pk__any=[pk for pk, _a, _s in rows]).update(
         cancel_on=on, cancel_option=option
     )
     by_account = {r.account_id: r for r in requests}
@@ -106,7 +106,7 @@ def run_due_cancellations(account_ids: list[int], today: date) -> dict:
     counts = {"cancelled": 0, "failed": 0}
     due = (
         Subscription.objects.live()
-        .filter(account_id__in=account_ids, cancel_on__lte=today)
+        .filter(account_id__any=account_ids, cancel_on__lte=today)
         .order_by("pk")
         .values_list("pk", "account_id")
     )
