@@ -49,8 +49,8 @@ def _array_cast(field: models.Field) -> str:
 def _column_values(field: models.Field, values: list) -> list:
     if isinstance(field, models.JSONField):
         return [None if v is None else json.dumps(v, cls=DjangoJSONEncoder) for v in values]
-    if field.is_relation:
-        return [getattr(v, "pk", v) for v in values]
+    if field.is_relation:  # ids as they are (most rows), objects by their pk
+        return [v if type(v) is int else getattr(v, "pk", v) for v in values]
     return list(values)
 
 

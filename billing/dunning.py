@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from .open_items import Item, overdue_amount, overdue_amount_since, overdue_count_since
 
@@ -112,10 +113,11 @@ def condition_since(step: Step, facts: DunningFacts) -> date | None:
     holds, since = _balance_since(step, facts)
     if not holds:
         return None
-    for day in _item_days(step, facts):
-        if day is None:
-            return None
-        since = day if since is None or day > since else since
+    if step.min_overdue_items or step.min_overdue_amount:  # most steps set no item condition
+        for day in _item_days(step, facts):
+            if day is None:
+                return None
+            since = day if since is None or day > since else since
     if since is None:
         return None
     return since if facts.not_before is None or since >= facts.not_before else facts.not_before
@@ -136,11 +138,14 @@ def due_on(step: Step, facts: DunningFacts) -> date | None:
     return None if since is None else since + timedelta(days=step.days)
 
 
+_position = attrgetter("position")
+
+
 def _due_days(steps: list[Step], facts: DunningFacts) -> list[tuple[Step, date]]:
     """Each step whose conditions have held for its N days by `today`, with its due day, in
     ladder order (each step's conditions evaluated once: the sweep's hot path)."""
     due = []
-    for step in sorted(steps, key=lambda s: s.position):
+    for step in sorted(steps, key=_position):
         day = due_on(step, facts)
         if day is not None and day <= facts.today:
             due.append((step, day))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import partial
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -96,7 +97,9 @@ class Ladders:
         self._reads_items: dict[int, bool] = {}
 
     def of(self, account: Account) -> dict[int, DunningStep]:
-        policy = self.policies.of(account)
+        return self._of_policy(self.policies.of(account))
+
+    def _of_policy(self, policy) -> dict[int, DunningStep]:
         if policy.pk not in self._steps:
             self._steps[policy.pk] = {
                 s.pk: s for s in policy.steps.select_related("status_type", "policy")
@@ -105,10 +108,15 @@ class Ladders:
 
     def plain(self, account: Account) -> list[Step]:
         """The same steps as the pure ladder reads them, built once per policy."""
+        return self.steps_and_plain(account)[1]
+
+    def steps_and_plain(self, account: Account) -> tuple[dict[int, DunningStep], list[Step]]:
+        """`of` and `plain` with one policy lookup (plan_for runs once per account)."""
         policy = self.policies.of(account)
+        steps = self._of_policy(policy)
         if policy.pk not in self._plain:
-            self._plain[policy.pk] = [step_of(s) for s in self.of(account).values()]
-        return self._plain[policy.pk]
+            self._plain[policy.pk] = [step_of(s) for s in steps.values()]
+        return steps, self._plain[policy.pk]
 
     def reads_items(self, account) -> bool:
         """True when the account's ladder needs its open items (R-D5 item and amount
@@ -130,10 +138,10 @@ def plan_for(
     """Decide one account with the pure ladder; None when nothing is due past its current step.
     `tz`: the current time zone, when a batch has looked it up once for all its accounts."""
     tz = tz or timezone.get_current_timezone()
-    steps = ladders.of(account)
+    steps, plain = ladders.steps_and_plain(account)
     facts = dunning_facts(account, today, anchor, state.restart_on, tz, items)
     current = steps[state.step_id].position if state.step_id in steps else 0
-    passed = passed_steps(ladders.plain(account), facts, current)
+    passed = passed_steps(plain, facts, current)
     if not passed:
         return None
     target = steps[passed[-1][0].id]
@@ -141,7 +149,7 @@ def plan_for(
     on_items = target.condition == "days_past_due" or passed[-1][0].reads_items
     counted_from = facts.anchor_due_date if on_items else passed[-1][1]
     # Effective when the step fell due, but never before the status it leaves (history order).
-    effective = timezone.make_aware(datetime.combine(passed[-1][1], time.min), tz)
+    effective = datetime.combine(passed[-1][1], time.min, tzinfo=tz)  # as make_aware does
     if account.status_changed_at and effective < account.status_changed_at:
         effective = account.status_changed_at
     return StepPlan(
@@ -256,8 +264,7 @@ def save_states(plans: list[StepPlan]) -> None:
     )
 
 
-@dataclass(frozen=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """A DunningEvent just written (no model instance per row on the sweep's hot path)."""
 
     pk: int
@@ -281,7 +288,7 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
         (p.account, step, p.anchor, day)
         for p in plans
         for step, day in p.passed
-        if (p.account.pk, p.anchor, step.pk) not in existing
+        if not existing or (p.account.pk, p.anchor, step.pk) not in existing
     ]
     # notice_sent=False means a notice waits to go out: a step with a notice, to an account with
     # someone to tell. The rest are written as handled, so no second write marks them (1M sweep).
@@ -314,7 +321,13 @@ def record_steps(plans: list[StepPlan], today: date) -> list[StepRecord]:
 def post_step_fees(ids: list[int], wanted: list[tuple], facts: dict, today: date) -> None:
     """Each new step's fee (R-D6): fixed, or a percentage of what was overdue on the step's day,
     capped; posted by account id, so the row path posts them too (R-B3: due at once)."""
+    steps = {step.pk: step for _a, step, _n, _d in wanted}
+    charging = {pk for pk, step in steps.items() if _may_charge(step)}
+    if not charging:  # the common ladder charges nothing: no loop over every new step
+        return
     for pk, (account, step, anchor, day) in zip(ids, wanted, strict=True):
+        if step.pk not in charging:
+            continue
         overdue = overdue_on(facts[account.pk], day) if step.fee_percent is not None else 0
         amount = step_fee(step.fee, step.fee_percent, step.fee_cap, overdue)
         if amount <= 0:
@@ -329,6 +342,11 @@ def post_step_fees(ids: list[int], wanted: list[tuple], facts: dict, today: date
             now=posting.time_of_day(today),
         )
         DunningEvent.objects.filter(pk=pk).update(fee_entry=fee)
+
+
+def _may_charge(step) -> bool:
+    """A step whose fee can be more than zero: a percentage, or a fixed fee above zero."""
+    return step.fee_percent is not None or step.fee > 0
 
 
 MSG_NOT_CANCELLED = "Only a cancelled account can be enabled; this one is {status}."
