@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, BackendStatus
+from accounts.models import Account, AccountStatusType, BackendStatus
 
 from . import open_items
 from .amounts import MAX_AMOUNT
@@ -53,9 +56,28 @@ def account_pk(account: Account | int) -> int:
     raise UnknownAccount(MSG_NOT_AN_ACCOUNT.format(account=account))
 
 
+# The locked row's status type, read by the locking statement itself (issue 19: one round trip
+# less per posting). A scalar subquery, not a join: when the row was changed while this statement
+# waited for its lock, PostgreSQL re-evaluates the subquery for the new version, where a joined
+# status type would be the old one, fail the join and drop the row.
+STATUS_TYPE_ROW = RawSQL(
+    "(SELECT row_to_json(t)::text FROM accounts_accountstatustype t"
+    ' WHERE t.id = "accounts_account"."status_type_id")',
+    [],
+    output_field=JSONField(),
+)
+
+
 def lock(account: Account | int) -> Account:
-    """The account's row, locked for this transaction."""
-    locked = Account.objects.select_for_update().filter(pk=account_pk(account)).first()
+    """The account's row, locked for this transaction, with its status type."""
+    rows = Account.objects.select_for_update().filter(pk=account_pk(account))
+    if connection.vendor != "postgresql":
+        locked = rows.first()
+    elif (locked := rows.annotate(locked_status_type=STATUS_TYPE_ROW).first()) is not None:
+        row = locked.__dict__.pop("locked_status_type")
+        fields = [f.attname for f in AccountStatusType._meta.concrete_fields]
+        status_type = AccountStatusType.from_db(connection.alias, fields, [row[f] for f in fields])
+        Account.status_type.field.set_cached_value(locked, status_type)
     if locked is None:
         raise UnknownAccount(MSG_UNKNOWN_ACCOUNT.format(account=account))
     return locked

@@ -3,16 +3,19 @@ move the account (R-CH1, R-CH5, R-D4), the open items only when the account owed
 (R-B3) — and decides exactly as before."""
 
 import itertools
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Account
 from accounts.models import BackendStatus as S
-from billing import decisions, services
+from billing import decisions, posting, services
 from billing.credit import CreditFacts
 from billing.models import OpenItem
 from tests.accounts.factories import AccountFactory
@@ -91,3 +94,36 @@ def test_decide_is_none_whenever_money_cannot_move_the_account(backend):
             assert decision is None
         elif backend == S.ACTIVE:
             assert decision is not None and decision.kind in ("hold", "lock")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_r_b1_a_posting_that_waited_for_the_lock_sees_the_status_type_committed_meanwhile(
+    operator,
+):
+    """The lock reads the status type in its own statement: a change committed while it waited
+    is what it gets (a joined read would have dropped the row, UnknownAccount)."""
+    account = AccountFactory(actor=operator)
+    suspended = services.account_services.default_status_type(S.SUSPENDED)
+    seen, locked_first = {}, threading.Event()
+
+    def change_while_locked():
+        with transaction.atomic():
+            Account.objects.select_for_update().get(pk=account.pk)
+            Account.objects.filter(pk=account.pk).update(status_type=suspended)
+            locked_first.set()
+            time.sleep(0.5)
+        connection.close()
+
+    def lock_after():
+        locked_first.wait(5)
+        with transaction.atomic():
+            seen["type"] = posting.lock(account.pk).status_type
+        connection.close()
+
+    threads = [threading.Thread(target=change_while_locked), threading.Thread(target=lock_after)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert seen["type"] == suspended and seen["type"].backend_status == S.SUSPENDED

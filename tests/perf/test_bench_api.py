@@ -30,10 +30,12 @@ def test_bench_api_runs_payments_beside_the_sweeps_and_prints_the_table(on_postg
         cpu_requests=5,
         connections=4,
         workers=2,
+        threads=2,  # gthread workers, as in the Procfile
         cache_url=settings.CELERY_BROKER_URL,  # this suite's own Redis database
         stdout=out,
     )
     report = out.getvalue()
+    assert "2 gunicorn workers × 2 threads" in report
     assert "| run | requests | requests/s | p50 | p95 | p99 | non-2xx | socket errors |" in report
     rows = {
         row[0]: row[1:]
@@ -66,3 +68,10 @@ def test_bench_api_refuses_sqlite_with_a_clear_message(monkeypatch):
 def test_bench_api_refuses_a_redis_that_is_not_on_this_machine(on_postgres):
     with pytest.raises(CommandError, match="--cache-url must be a Redis on 127.0.0.1"):
         call_command("bench_api", accounts=200, cache_url="redis://example.com:6379/0")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_bench_api_refuses_a_thread_count_out_of_range(on_postgres):
+    with pytest.raises(CommandError, match="--threads must be between 0"):
+        call_command("bench_api", accounts=200, threads=-1)

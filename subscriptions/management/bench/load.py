@@ -86,10 +86,14 @@ def gunicorn_env(db_url: str | None = None, secret_key: str | None = None) -> di
     }
 
 
-def start_gunicorn(port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, env: dict | None = None, threads: int = 0
+) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:`port` (production settings on this database unless `env` is
-    given); returns once it accepts connections."""
+    given); sync workers, or gthread workers of `threads` threads each (the Procfile's kind,
+    which keeps connections alive); returns once it accepts connections."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    kind = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
     proc = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, loopback only
         [
             str(gunicorn),
@@ -100,6 +104,7 @@ def start_gunicorn(port: int, workers: int, env: dict | None = None) -> subproce
             str(workers),
             "--log-level",
             "warning",
+            *kind,
         ],
         env=env or gunicorn_env(),
         cwd=settings.BASE_DIR,

@@ -56,7 +56,13 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=2 * (os.cpu_count() or 1) + 1,
-            help="gunicorn sync workers (default 2 × CPUs + 1)",
+            help="gunicorn workers (default 2 × CPUs + 1)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=0,
+            help="threads per gunicorn worker (gthread, as in the Procfile); 0: sync workers",
         )
         parser.add_argument(
             "--requests", type=int, default=0, help="stop each run after about this many (0: none)"
@@ -115,6 +121,8 @@ class Command(BaseCommand):
             )
         if opts["accounts"] < 100 or opts["connections"] < 1 or opts["workers"] < 1:
             raise CommandError("--accounts must be at least 100; --connections, --workers ≥ 1.")
+        if not 0 <= opts["threads"] <= 64:
+            raise CommandError("--threads must be between 0 (sync workers) and 64.")
         if not opts["cache_url"].startswith("redis://127.0.0.1"):
             raise CommandError("--cache-url must be a Redis on 127.0.0.1 (redis://127.0.0.1…).")
         opts["seconds"] = max(1, min(opts["seconds"], 60))
@@ -169,8 +177,9 @@ class Command(BaseCommand):
             "CACHE_URL": opts["cache_url"],
         }
         port = load.free_port()
-        self.say(f"gunicorn: {opts['workers']} sync workers on 127.0.0.1:{port}")
-        gunicorn = load.start_gunicorn(port, opts["workers"], env=env)
+        kind = f"gthread workers × {opts['threads']} threads" if opts["threads"] else "sync workers"
+        self.say(f"gunicorn: {opts['workers']} {kind} on 127.0.0.1:{port}")
+        gunicorn = load.start_gunicorn(port, opts["workers"], env=env, threads=opts["threads"])
         sweeps = api.SweepLoop(pause=opts["sweep_pause"])
         try:
             api.wait_until_answering(port, key, numbers.read_text().split()[0])
@@ -198,7 +207,9 @@ class Command(BaseCommand):
         payments, account = results
         self.say(
             f"\n{opts['accounts']:,} accounts, {opts['connections']} connections, "
-            f"{opts['workers']} gunicorn workers, {opts['seconds']} s per run, "
+            f"{opts['workers']} gunicorn workers"
+            f"{f' × {t} threads' if (t := opts['threads']) else ' (sync)'}, "
+            f"{opts['seconds']} s per run, "
             f"{os.cpu_count()} CPU(s)\n"
         )
         self.say(api.table(results))
