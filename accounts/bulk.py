@@ -128,13 +128,16 @@ def check_move(current, target, actor: Actor, rule_id: str, non_payment: bool, r
 def resolved_move(move: Move, actor: Actor) -> Move:
     """`move` with its target as the resolvers redirect it (R-CH2) and the rule it applies."""
     target, rule_id = lifecycle.resolve_target(move.account, move.to_type, actor)
+    rule_id = rule_id or move.rule_id or actor.rule_id
+    if target is move.to_type and rule_id == move.rule_id:
+        return move  # nothing redirected (a sweep's every move): no copy
     return Move(
         move.account,
         target,
         move.note,
         move.effective_at,
         move.requested_at,
-        rule_id or move.rule_id or actor.rule_id,
+        rule_id,
     )
 
 

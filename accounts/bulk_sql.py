@@ -12,9 +12,9 @@ itself. Nothing outside accounts writes these tables.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -32,8 +32,7 @@ MSG_MOVED_MEANWHILE = (
 )
 
 
-@dataclass(frozen=True)
-class ChangeRecord:
+class ChangeRecord(NamedTuple):
     """A history row written by SQL, as status listeners read it (a StatusChange has the same
     attributes): no model instance per row on the sweeps' hot path."""
 
@@ -173,9 +172,9 @@ def apply_rows(
     """Write moves given as columns, already checked against the table and R-E3 (bulk.py calls
     it); the rows must be locked. Listeners are the caller's to notify."""
     params = _common_params(reason, actor, now) | {
-        "ids": ids,
-        "from_types": from_types,
-        "to_types": to_types,
+        "ids": sqlbulk.int_array(ids),
+        "from_types": sqlbulk.int_array(from_types),
+        "to_types": sqlbulk.int_array(to_types),
         "rules": rules,
         "effective": effective,
         "requested": requested,

@@ -46,12 +46,28 @@ def _array_cast(field: models.Field) -> str:
     return f"{field.db_type(connection)}[]"
 
 
-def _column_values(field: models.Field, values: list) -> list:
+def int_array(values: Sequence) -> str | list:
+    """Ids (no None, no bool) as one array literal, "{1,2,3}": the driver dumps a list element by
+    element in Python (0.37 µs an id), a string at once (0.15 µs an id, parsed by the server);
+    a `%b::bigint[]` placeholder takes either. Anything else is returned as a list."""
+    values = list(values)
+    if all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return values
+
+
+def _one_value(field: models.Field, value):
+    if isinstance(field, models.JSONField):
+        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
+    return getattr(value, "pk", value) if field.is_relation else value
+
+
+def _column_values(field: models.Field, values: list) -> str | list:
     if isinstance(field, models.JSONField):
         return [None if v is None else json.dumps(v, cls=DjangoJSONEncoder) for v in values]
     if field.is_relation:  # ids as they are (most rows), objects by their pk
-        return [v if type(v) is int else getattr(v, "pk", v) for v in values]
-    return list(values)
+        return int_array([v if type(v) is int else getattr(v, "pk", v) for v in values])
+    return int_array(values)
 
 
 def insert_rows(
@@ -87,7 +103,7 @@ def insert_rows(
         f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     )
     # The constants come first in the statement (the SELECT list), then the arrays (FROM).
-    params = [_column_values(f, [v])[0] for f, v in zip(constants, same.values(), strict=True)] + [
+    params = [_one_value(f, v) for f, v in zip(constants, same.values(), strict=True)] + [
         _column_values(f, list(col)) for f, col in zip(fields, zip(*rows, strict=True), strict=True)
     ]
     with server_cursor() as cursor:
@@ -123,10 +139,11 @@ def update_rows(model, names: Sequence[str], rows: Sequence[tuple]) -> int:
         f"AND {table}.{connection.ops.quote_name(pk.column)} = ANY(%b::{_array_cast(pk)})"
     )
     columns = list(zip(*rows, strict=True))
+    keys = int_array(columns[0])
     params = (
-        [list(columns[0])]
+        [keys]
         + [_column_values(f, list(col)) for f, col in zip(fields, columns[1:], strict=True)]
-        + [list(columns[0])]
+        + [keys]
     )
     with server_cursor() as cursor:
         cursor.execute(sql, params)

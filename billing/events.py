@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from accounts import sqlbulk
 from accounts.actors import as_actor
 from accounts.events import emit, emit_many, emit_rows_sql
 from accounts.models import Account, BackendStatus, StatusChange
@@ -135,7 +136,8 @@ def steps_entered(ids: list[int], wanted: list[tuple], existing: set, today: dat
     if not ids:
         return
     if connection.vendor == "postgresql":
-        emit_rows_sql(STEPS_CTES, STEPS_ROWS, {"ids": ids, "today": today, "now": timezone.now()})
+        params = {"ids": sqlbulk.int_array(ids), "today": today, "now": timezone.now()}
+        emit_rows_sql(STEPS_CTES, STEPS_ROWS, params)
     else:
         steps_entered_in_python(ids, wanted, existing, today)
 

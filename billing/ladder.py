@@ -226,15 +226,20 @@ def step_note(plan: StepPlan) -> str:
     )
 
 
+def _note(notes: dict, plan: StepPlan) -> str:
+    return notes.setdefault((plan.target, plan.anchor), step_note(plan))
+
+
 def move_plans(plans: list[StepPlan]) -> list[StepPlan]:
     """Change the statuses the plans call for, through accounts' one writer; a plan the
     transition table refuses (say an operator's suspension and a step pointing at credit hold)
     is dropped, and nothing is recorded for it. Both ladder paths (models, rows) decide here."""
+    notes: dict[tuple, str] = {}  # one per step and anchor, not per account
     moves = [
         bulk.Move(
             plan.account,
             plan.target.status_type,
-            step_note(plan),
+            notes.get((plan.target, plan.anchor)) or _note(notes, plan),
             plan.effective_at,
             rule_id=plan.target.rule_id or "R-X3",
         )

@@ -76,7 +76,8 @@ def apply_batch(
     rows were locked (a row another transaction holds is skipped: it is that one's to decide)."""
     types = {t.pk: t for t in AccountStatusType.objects.all()}
     with sqlbulk.server_cursor() as cursor:
-        cursor.execute(GATHER, {"ids": ids}, binary=True)  # results in binary: no text parsing
+        # the ids as one literal; the results in binary: no text parsing
+        cursor.execute(GATHER, {"ids": sqlbulk.int_array(ids)}, binary=True)
         rows = [Row(*r, status_type=types[r[1]]) for r in cursor.fetchall()]
     rest, eligible, plans, tz = [], [], [], timezone.get_current_timezone()
     for row in rows:
