@@ -70,3 +70,21 @@ def test_issue19_the_counts_are_small_integers_per_window(make_key, redis_cache,
     keys = [k.decode() for k in redis_cache._cache.get_client().keys("*throttle_api_key_key:*")]
     assert len(keys) == 1 and keys[0].endswith(f":{int(clock['t'] // 60)}")
     assert redis_cache.get(keys[0].split(":", 2)[-1]) == 2
+
+
+def test_issue19_each_request_is_counted_in_one_redis_round_trip(
+    make_key, redis_cache, clock, monkeypatch
+):
+    import redis
+
+    client = client_with(make_key("read"))
+    statuses(client, 1)  # the script is loaded once
+    sent = []
+    original = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *a, **k: sent.append(a[0]) or original(self, *a, **k),
+    )
+    assert statuses(client, 3) == [200, 200, 429]  # 3/minute: the one before counts
+    assert sent == ["EVALSHA", "EVALSHA", "EVALSHA"]  # read, decide and count: one command each
