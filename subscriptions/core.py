@@ -17,6 +17,7 @@ from accounts.models import Account
 from accounts.transitions import label as account_label
 from billing import services as billing
 from billing.errors import UnknownAccount
+from billing.posting import time_of_day
 
 from .errors import ActionRefused, SubscriptionsError, TopUpRequired
 from .models import Subscription, SubscriptionChange
@@ -233,8 +234,12 @@ def post_entries(account: Account, entries: list[PlannedEntry], actor: Actor) ->
     for entry in entries:
         if entry.kind == REFUND:
             written.append(
-                billing.post_refund(
-                    account, entry.amount, description=entry.description, actor=actor
+                billing.post_refund(  # R-B4: at its day's time, as the charges below are
+                    account,
+                    entry.amount,
+                    description=entry.description,
+                    actor=actor,
+                    now=time_of_day(entry.on_date),
                 )
             )
         elif entry.kind == CHARGE:

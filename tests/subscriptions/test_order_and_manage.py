@@ -332,3 +332,23 @@ def test_r_g3_renewing_a_subscription_clears_the_renewal_deadline(operator):
     services.renew(sub, actor=operator, today=date(2026, 2, 1))
     account.refresh_from_db()
     assert account.renewal_deadline is None
+
+
+def test_r_b4_a_prorated_refund_takes_effect_on_its_own_day_not_the_wall_clock(operator):
+    """Refunds post at their day's time, as the charges of the same plan do (time_of_day)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from billing import services as billing
+    from billing.models import Settlement
+
+    account = funded_account(operator, balance="300.00")
+    sub = services.order(account, PlanFactory(), actor=operator, today=JAN1)  # 249.95 paid
+    billing.set_financial_blocking_threshold(account, "-5000", actor=operator)
+    billing.post_charge(account, "1000.00", description="usage", actor=operator)  # owed now
+    services.stop(sub, actor=operator, option="immediately_prorated_refund", today=date(2026, 1, 2))
+    refund = LedgerEntry.objects.get(account=account, kind="refund")
+    settled = Settlement.objects.get(credit=refund)
+    day_start = timezone.make_aware(datetime.combine(date(2026, 1, 2), time.min))
+    assert settled.created_at == day_start  # R-B4, not today's clock
