@@ -62,7 +62,11 @@ WITH {source}, moved AS (
   SELECT t.id, t.backend_status,
          jsonb_build_object('type', t.name, 'backend_status', t.backend_status) AS part
     FROM accounts_accountstatustype t
-), hist AS (
+), actors AS MATERIALIZED (  -- and the actor's, once per rule
+  SELECT r.rule_id, jsonb_build_object('kind', %(kind)s::text, 'user', %(username)s::text,
+                                       'rule_id', r.rule_id) AS part
+    FROM (SELECT DISTINCT i.rule_id FROM input i) AS r
+){times}, hist AS (
   INSERT INTO accounts_statuschange (id, account_id, from_type_id, to_type_id, from_backend_status,
     to_backend_status, reason_id, actor_kind, actor_user_id, rule_id, requested_at, effective_at,
     note)
@@ -78,14 +82,13 @@ WITH {source}, moved AS (
            'account', jsonb_build_object('id', m.id, 'number', m.number, 'name', m.name),
            'from', ft.part, 'to', tt.part,
            'reason', %(reason_name)s::text,
-           'actor', jsonb_build_object('kind', %(kind)s::text, 'user', %(username)s::text,
-                                       'rule_id', m.rule_id),
-           'status_change_id', m.hid,
+           'actor', ac.part, 'status_change_id', m.hid,
            'requested_at', {json_requested}, 'effective_at', {json_effective}),
          %(now)s::timestamptz
     FROM moved m
     JOIN types ft ON ft.id = m.from_type
     JOIN types tt ON tt.id = m.to_type
+    JOIN actors ac ON ac.rule_id = m.rule_id {time_joins}
 )
 SELECT m.hid, m.id, ft.backend_status, tt.backend_status, m.effective
   FROM moved m
@@ -116,8 +119,15 @@ APPLY_ROWS = APPLY.format(
     source=FROM_ARRAYS,
     # the ids as an array too: the planner reads the batch by index, not the table
     narrow="AND a.id = ANY(%(ids)b::bigint[])",
-    json_requested=json_time("m.requested"),
-    json_effective=json_time("m.effective"),
+    # each distinct time written as JSON once (a batch has a few), not twice per row
+    times=(
+        ", times AS MATERIALIZED (\n"  # noqa: S608 - our own constant SQL
+        f"  SELECT u.t, {json_time('u.t')} AS json\n"
+        "    FROM (SELECT effective FROM input UNION SELECT requested FROM input) AS u (t)\n)"
+    ),
+    time_joins="JOIN times rq ON rq.t = m.requested JOIN times ef ON ef.t = m.effective",
+    json_requested="rq.json",
+    json_effective="ef.json",
 )
 
 
@@ -133,6 +143,8 @@ def _apply_selected(source: str) -> str:
             " FROM source s WHERE s.from_type IS DISTINCT FROM %(to_type)s::bigint\n)"
         ),
         narrow="AND i.from_type = ANY(%(allowed_from)s::bigint[])",
+        times="",
+        time_joins="",
         json_requested="%(now_json)s::text",  # one time for every row: sent once
         json_effective="%(now_json)s::text",
     )
