@@ -3,6 +3,7 @@ process, and the same sweeps fanned out to two real Celery worker processes."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.core.management import CommandError
 from django.db import connection, transaction
 
 from accounts import scheduling
@@ -98,13 +100,40 @@ def clone_database(source: str, target: str) -> None:
     """A copy of `source`, written to disk and checkpointed, so a timed run on it starts from the
     same data and the same (empty) WAL as every other run's copy."""
     connection.close()  # CREATE DATABASE … TEMPLATE needs the source without sessions
+    gc.collect()  # a finished thread's connection (a worker thread's) closes when collected
     with psycopg.connect(server_dsn("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
         # FILE_COPY: the default WAL_LOG strategy (PostgreSQL 15) would put the whole copy into
         # the WAL and have the next timed run pay for the checkpoints it causes.
         strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
-        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"{strategy}')
+        create = f'CREATE DATABASE "{target}" TEMPLATE "{source}"{strategy}'
+        deadline = time.monotonic() + CLONE_WAIT_S
+        while True:
+            try:
+                admin.execute(create)
+                break
+            except psycopg.errors.ObjectInUse:
+                # A server process whose client just exited (gunicorn, a worker) leaves shortly.
+                if time.monotonic() > deadline:
+                    raise CommandError(in_use_message(admin, source)) from None
+                time.sleep(0.2)
         admin.execute("CHECKPOINT")
+
+
+CLONE_WAIT_S = 10
+
+
+def in_use_message(admin, source: str) -> str:
+    sessions = admin.execute(
+        "SELECT coalesce(nullif(application_name, ''), client_addr::text, 'local'), state"
+        " FROM pg_stat_activity WHERE datname = %s",
+        [source],
+    ).fetchall()
+    listed = ", ".join(f"{app} ({state})" for app, state in sessions) or "none left"
+    return (
+        f"Database {source} still had other sessions after {CLONE_WAIT_S} s, so it cannot be "
+        f"copied for a timed run: {listed}. Stop them (a web server, a worker) and run again."
+    )
 
 
 @contextmanager
