@@ -61,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=4,
+            default=0,
             help="threads per gunicorn worker (gthread, as in the Procfile); 0: sync workers",
         )
         parser.add_argument(
