@@ -34,7 +34,8 @@ def accounts_by_invoice_number(term: str):
 
 def accounts_by_payment_reference(term: str):
     """Exact payment reference: the payment's idempotency key as the admin, the gateway and
-    the API (stored as "api:<key>") record it — index ledger_idempotency_key."""
+    the API (stored as "api:<key>") record it — the key-first unique index
+    one_entry_per_idempotency_key."""
     keys = {term, f"{KEY_NAMESPACE}{term}"}
     return LedgerEntry.objects.filter(idempotency_key__in=keys, kind=EntryKind.PAYMENT).values_list(
         "account_id", flat=True

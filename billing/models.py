@@ -131,8 +131,12 @@ class LedgerEntry(models.Model):
         ]
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Key first (issue 19): the same index finds a key whatever its account — the
+            # posting's replay check and the admin's payment-reference search — so there is no
+            # second index for PostgreSQL to mistake for it (with statistics taken before the
+            # keys arrived it scanned this one whole, 1.2 ms a payment) or to write per entry.
             models.UniqueConstraint(
-                fields=["account", "idempotency_key"],
+                fields=["idempotency_key", "account"],
                 condition=Q(idempotency_key__isnull=False),
                 name="one_entry_per_idempotency_key",
             ),
@@ -140,12 +144,6 @@ class LedgerEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-created_at"], name="ledger_account_time"),
-            # A key is unique per posting across accounts (issue 15): one lookup decides.
-            models.Index(
-                fields=["idempotency_key"],
-                name="ledger_idempotency_key",
-                condition=Q(idempotency_key__isnull=False),
-            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import sqlrow
 from accounts.actors import as_actor
 from accounts.errors import AccountsError
 from accounts.models import ServiceApiKey
@@ -82,7 +83,13 @@ def authenticate(raw: str | None) -> ServiceApiKey | None:
     ):
         return None
     prefix = raw[len(KEY_PREFIX) :].split(".", 1)[0]
-    row = ServiceApiKey.objects.filter(prefix=prefix, is_active=True).first()
+    # Every API request asks this: plain SQL, no query compiler (accounts.sqlrow, issue 19).
+    found = sqlrow.fetch_one(
+        f"SELECT {sqlrow.columns(ServiceApiKey)} FROM accounts_serviceapikey"  # noqa: S608
+        " WHERE prefix = %s AND is_active LIMIT 1",
+        [prefix],
+    )
+    row = None if found is None else sqlrow.from_row(ServiceApiKey, found)
     if row is None or not hmac.compare_digest(row.key_hash, hash_key(raw)):
         return None
     now = timezone.now()

@@ -220,9 +220,9 @@ the full request, query and CSV formatting included, in one process.
 
 Every search first asks the registered extensions for account pks (a trigram-indexed lookup
 of users, an exact invoice number on its unique index, an exact payment reference on the
-partial index `ledger_idempotency_key`: three short queries), then runs the list's own query,
-with `OR id IN (<pks>)` only when an extension found something. The bench data set has no
-members, so the member lookup measures the index probe, not a match.
+key-first partial unique index `one_entry_per_idempotency_key`: three short queries), then runs
+the list's own query, with `OR id IN (<pks>)` only when an extension found something. The bench
+data set has no members, so the member lookup measures the index probe, not a match.
 
 ### The list's filters
 

@@ -1,0 +1,90 @@
+"""One row in one statement without the ORM's query compiler, for the per-request hot paths.
+
+A payment through the API (issue 19) locks, reads and writes a handful of single rows; building
+each statement through QuerySet → Query → SQLCompiler cost more CPU than PostgreSQL took to run
+it. Here the column lists are built once per model from its `_meta` (they cannot drift from the
+fields), values go in through each field's own `pre_save` / `get_db_prep_save` as `Model.save`
+does, and rows come back through the fields' converters as a queryset's would. Plain SQL with
+`%s` placeholders: PostgreSQL and SQLite alike (a caller adds `FOR UPDATE` only on PostgreSQL).
+Names in the SQL come from `_meta` (quoted), never from input; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+
+
+@cache
+def _readers(model: type[models.Model], vendor: str) -> tuple[str, list]:
+    """The quoted column list of `model` (table-qualified) and each field's converters."""
+    del vendor  # part of the cache key: the converters are the backend's
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
+    converters = []
+    for index, field in enumerate(fields):
+        found = connection.ops.get_db_converters(field.get_col(model._meta.db_table))
+        found += field.get_db_converters(connection)
+        if found:
+            converters.append((index, field, found))
+    return columns, converters
+
+
+def columns(model: type[models.Model]) -> str:
+    """`"table"."column", …` for every concrete field, in `from_row`'s order."""
+    return _readers(model, connection.vendor)[0]
+
+
+def from_row(model: type[models.Model], values: Sequence[Any]):
+    """An instance of `model` from a row read with `columns(model)` (then any extra columns,
+    which are ignored), as a queryset would build it."""
+    fields_count = len(model._meta.concrete_fields)
+    values = list(values[:fields_count])
+    for index, field, converters in _readers(model, connection.vendor)[1]:
+        for converter in converters:
+            values[index] = converter(
+                values[index], field.get_col(model._meta.db_table), connection
+            )
+    return model.from_db(connection.alias, None, values)
+
+
+def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def insert(instance: models.Model) -> models.Model:
+    """INSERT one new instance and set its primary key: what `Model.save` does for a new row with
+    an auto id, without the compiler (no signals are sent: callers are models without receivers,
+    checked by tests/architecture/test_sqlrow.py)."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    instance.pk = fetch_one(sql, values)[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def update(instance: models.Model, names: Sequence[str]) -> None:
+    """UPDATE these fields of one saved instance (`save(update_fields=…)` without the compiler)."""
+    meta = instance._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
+            [*values, instance.pk],
+        )
