@@ -92,13 +92,19 @@ def emit_many(
                 created_at=now,
             )
         )
-    ids = sqlbulk.insert_rows(
-        OutboxEvent,
-        ["uuid", "event_type", "subject", "account", "payload", "created_at"],
-        [(e.uuid, e.event_type, e.subject, e.account_id, e.payload, e.created_at) for e in events],
-    )
-    for event, pk in zip(events, ids, strict=True):
-        event.pk = pk
+    if len(events) == 1:  # a posting's one event (issue 19): a plain INSERT, no arrays
+        sqlrow.insert(events[0])
+    else:
+        ids = sqlbulk.insert_rows(
+            OutboxEvent,
+            ["uuid", "event_type", "subject", "account", "payload", "created_at"],
+            [
+                (e.uuid, e.event_type, e.subject, e.account_id, e.payload, e.created_at)
+                for e in events
+            ],
+        )
+        for event, pk in zip(events, ids, strict=True):
+            event.pk = pk
     if events:
         after_bulk_emit()
     return events

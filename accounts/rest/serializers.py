@@ -21,7 +21,8 @@ class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer builds its fields from the model for every instance it makes (about
     2.5 ms for an account, the most of GET account's serializing; the API bench found it). The
     fields depend on the class only, so they are built once per class and each instance gets a
-    copy, as DRF does with declared fields. A subclass whose fields depend on the instance or the
+    copy of each (DRF re-creates every field from its arguments when it copies them: the copies
+    cost more than a payment's answer otherwise did, issue 19). A subclass whose fields depend on the instance or the
     request must not use this base."""
 
     def get_fields(self):
@@ -30,7 +31,14 @@ class ModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        # A field is copied as it is (its bind() sets only its own attributes); a nested
+        # serializer deep, as DRF would (its fields are bound to it).
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 class AccountSerializer(ModelSerializer):

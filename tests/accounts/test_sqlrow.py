@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from accounts import sqlrow
 from accounts.actors import ActorKind
-from accounts.models import Account
+from accounts.models import Account, OutboxEvent
 from billing.models import EntryKind, LedgerEntry
 from tests.accounts.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 
-WRITTEN_BY_SQLROW = (LedgerEntry, Account)  # billing.posting's insert and balance update
+# billing.posting's insert and balance update, accounts.events' single event
+WRITTEN_BY_SQLROW = (LedgerEntry, Account, OutboxEvent)
 
 
 @pytest.mark.parametrize("model", WRITTEN_BY_SQLROW, ids=lambda m: m.__name__)
