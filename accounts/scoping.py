@@ -126,6 +126,20 @@ def scope_for_key(queryset: QuerySet, key: Any) -> QuerySet:
     return scope_to_reseller(queryset, getattr(key, "reseller_id", None))
 
 
+def account_id_for_key(number: str, key: Any) -> int | None:
+    """The id of the account numbered `number` when `key` may see it (R-R3), else None. The
+    provider's key sees every account: one indexed read, no query compiler (issue 19: every
+    posting through the API asks this); a reseller's key goes through `scope_for_key`."""
+    from . import sqlrow
+    from .models import Account
+
+    if getattr(key, "reseller_id", None) is None:
+        row = sqlrow.fetch_one("SELECT id FROM accounts_account WHERE number = %s", [number])
+        return None if row is None else row[0]
+    accounts = scope_for_key(Account.objects.filter(number=number), key)
+    return accounts.values_list("pk", flat=True).first()
+
+
 def scope_form(form: Any, user: Any) -> Any:
     """Narrow every model choice of `form` (a policy, a payment, a reseller…) to what `user` may
     see (R-R3): a form built without the request — a bulk action's, a gear item's — offers a

@@ -62,8 +62,12 @@ def on_posting(book: Book, entry, *, due_date: date, now: datetime, settles=None
             _release(book, book.Settlement.objects.filter(item=item), entry)
             item.refresh_from_db()
             _settle(book, item, entry.pk, item.amount - item.settled, now)
-    if entry.amount < 0 or entry.reverses_id or settles is not None or owed_before(entry):
+    if entry.amount < 0 or entry.reverses_id or settles is not None:
         apply_credits(book, entry.account_id, now, upto=entry.pk)
+    elif owed_before(entry):
+        # This module's invariant again: an account that owed had no unapplied credit, so a plain
+        # credit is the only one there is — no query for the others (issue 19).
+        apply_credits(book, entry.account_id, now, credits=[(entry.pk, entry.amount)])
 
 
 def owed_before(entry) -> bool:
@@ -138,8 +142,15 @@ def unapplied_credits(
     return [(pk, cents(amount - spent)) for pk, amount, spent in rows]
 
 
-def apply_credits(book: Book, account_id: int, now: datetime, upto: int | None = None) -> None:
-    """Settle open items with unapplied credit: oldest due date first, oldest credit first."""
+def apply_credits(
+    book: Book,
+    account_id: int,
+    now: datetime,
+    upto: int | None = None,
+    credits: list[tuple[int, Decimal]] | None = None,
+) -> None:
+    """Settle open items with unapplied credit: oldest due date first, oldest credit first
+    (`credits`: the unapplied ones when the caller knows them, else they are read)."""
     items = list(
         book.OpenItem.objects.filter(account_id=account_id, settled_at__isnull=True).order_by(
             "due_date", "id"
@@ -147,7 +158,8 @@ def apply_credits(book: Book, account_id: int, now: datetime, upto: int | None =
     )
     if not items:
         return
-    credits = unapplied_credits(book, account_id, upto)
+    if credits is None:
+        credits = unapplied_credits(book, account_id, upto)
     for item in items:
         while credits and item.settled < item.amount:
             credit_id, left = credits[0]

@@ -51,9 +51,7 @@ class AccountNested:
         posting): one narrow read, the same 404 as get_account."""
         if hasattr(self, "_account"):
             return self._account.pk
-        number = self.kwargs["account_number"]
-        found = visible_accounts(self.request).filter(number=number).values_list("pk", flat=True)
-        pk = found.first()
+        pk = scoping.account_id_for_key(self.kwargs["account_number"], self.request.auth)
         if pk is None:
             raise Http404
         return pk

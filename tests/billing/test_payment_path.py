@@ -75,12 +75,16 @@ def test_r_b3_a_credit_to_an_account_that_owed_settles_its_oldest_item_first(ope
     services.set_financial_blocking_threshold(account, "-100", actor=operator)
     services.post_charge(account, "30.00", description="first", actor=operator)
     services.post_charge(account, "20.00", description="second", actor=operator)
-    services.record_payment(account, "40.00", idempotency_key="k-4", actor=operator)
+    with CaptureQueriesContext(connection) as queries:
+        services.record_payment(account, "40.00", idempotency_key="k-4", actor=operator)
     items = list(OpenItem.objects.filter(account=account).order_by("id"))
     assert [(i.amount, i.settled) for i in items] == [
         (D("30.00"), D("30.00")),
         (D("20.00"), D("10.00")),
     ]
+    # An account that owed had no unapplied credit (R-B3's invariant): the payment is the only
+    # one, so no query looks for others (issue 19).
+    assert not any("billing_settlement" in q["sql"] and "SUM(" in q["sql"] for q in queries)
 
 
 @pytest.mark.parametrize("backend", [s for s in S.values if s != S.DELETED])
