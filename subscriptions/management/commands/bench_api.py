@@ -55,8 +55,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=2 * (os.cpu_count() or 1) + 1,
-            help="gunicorn workers (default 2 × CPUs + 1)",
+            # One per core, as the Procfile runs: a payment is CPU-bound in Python and in
+            # PostgreSQL on the same cores, so more workers only take turns (docs/api-bench.md).
+            default=os.cpu_count() or 1,
+            help="gunicorn workers (default: one per CPU, as the Procfile)",
         )
         parser.add_argument(
             "--threads",
