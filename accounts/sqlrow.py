@@ -58,10 +58,12 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
         return cursor.fetchone()
 
 
-def insert(instance: models.Model) -> models.Model:
+def insert(instance: models.Model, *, along: tuple[str, list] | None = None) -> models.Model:
     """INSERT one new instance and set its primary key: what `Model.save` does for a new row with
     an auto id, without the compiler (no signals are sent: callers are models without receivers,
-    checked by tests/architecture/test_sqlrow.py)."""
+    checked by tests/accounts/test_sqlrow.py). `along`: another data-modifying statement (an
+    `update_statement`) run by the same statement on PostgreSQL — one round trip — and just
+    before it elsewhere."""
     meta = instance._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
@@ -70,21 +72,33 @@ def insert(instance: models.Model) -> models.Model:
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
         f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
     )
+    if along is not None:
+        other_sql, other_params = along
+        if connection.vendor == "postgresql":
+            sql, values = f"WITH along AS ({other_sql}) {sql}", [*other_params, *values]
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(other_sql, other_params)
     instance.pk = fetch_one(sql, values)[0]
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
 
 
-def update(instance: models.Model, names: Sequence[str]) -> None:
-    """UPDATE these fields of one saved instance (`save(update_fields=…)` without the compiler)."""
+def update_statement(instance: models.Model, names: Sequence[str]) -> tuple[str, list]:
+    """The UPDATE of these fields of one saved instance, with its parameters."""
     meta = instance._meta
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
+        [*values, instance.pk],
+    )
+
+
+def update(instance: models.Model, names: Sequence[str]) -> None:
+    """UPDATE these fields of one saved instance (`save(update_fields=…)` without the compiler)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
-            [*values, instance.pk],
-        )
+        cursor.execute(*update_statement(instance, names))

@@ -186,18 +186,23 @@ def write_entry(
         invoice=invoice,
         reverses=reverses,
     )
-    sqlrow.insert(entry)  # LedgerEntry has no signal receivers (tests/architecture)
+    # The entry and the account's new balance in one statement (issue 19: one round trip less
+    # per posting); neither model has signal receivers (tests/accounts/test_sqlrow.py).
     set_balance(locked, new_balance, now)
+    sqlrow.insert(entry, along=sqlrow.update_statement(locked, BALANCE_FIELDS))
     due = invoice.due_date if invoice is not None else due_date or timezone.localdate(now)
     open_items.on_posting(open_items.Book.live(), entry, due_date=due, now=now, settles=settles)
     return entry
 
 
+BALANCE_FIELDS = ("balance", "negative_since")
+
+
 def set_balance(account: Account, new_balance: Decimal, now: datetime) -> None:
-    """The cached balance, and since when it is negative (R-CH1 b) — at the posting's time."""
+    """The cached balance, and since when it is negative (R-CH1 b) — at the posting's time; the
+    caller writes BALANCE_FIELDS."""
     if new_balance < 0 and account.negative_since is None:
         account.negative_since = now
     elif new_balance >= 0:
         account.negative_since = None
     account.balance = new_balance
-    sqlrow.update(account, ["balance", "negative_since"])  # Account has no signal receivers

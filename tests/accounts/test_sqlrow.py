@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection
 from django.db.models import signals
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import sqlrow
@@ -75,3 +76,23 @@ def test_an_update_writes_only_the_named_fields():
     sqlrow.update(account, ["balance"])
     stored = Account.objects.get(pk=account.pk)
     assert (stored.balance, stored.name) == (D("7.25"), "Before")
+
+
+def test_an_insert_along_with_an_update_writes_both_in_one_statement():
+    """billing.posting: the entry and the account's new balance (one round trip on PostgreSQL)."""
+    account = AccountFactory()
+    account.balance = D("5.00")
+    entry = LedgerEntry(
+        account=account,
+        kind=EntryKind.PAYMENT,
+        amount=D("5.00"),
+        currency=account.currency,
+        balance_after=D("5.00"),
+        description="Payment",
+        actor_kind=ActorKind.SYSTEM,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        sqlrow.insert(entry, along=sqlrow.update_statement(account, ["balance"]))
+    assert Account.objects.get(pk=account.pk).balance == D("5.00")
+    assert LedgerEntry.objects.filter(pk=entry.pk, account=account).exists()
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
