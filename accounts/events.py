@@ -92,19 +92,18 @@ def emit_many(
                 created_at=now,
             )
         )
-    if len(events) == 1:  # a posting's one event (issue 19): a plain INSERT, no arrays
-        sqlrow.insert(events[0])
-    else:
-        ids = sqlbulk.insert_rows(
-            OutboxEvent,
-            ["uuid", "event_type", "subject", "account", "payload", "created_at"],
-            [
-                (e.uuid, e.event_type, e.subject, e.account_id, e.payload, e.created_at)
-                for e in events
-            ],
-        )
-        for event, pk in zip(events, ids, strict=True):
-            event.pk = pk
+    if len(events) == 1:  # a posting's one event (issue 19): a plain INSERT, no arrays, which
+        # also says whether any endpoint listens — the fan-out after commit asks nothing more
+        listening = sqlrow.insert_returning(events[0], ANY_ENDPOINT)
+        transaction.on_commit(partial(_enqueue_fan_out, bool(listening)), robust=True)
+        return events
+    ids = sqlbulk.insert_rows(
+        OutboxEvent,
+        ["uuid", "event_type", "subject", "account", "payload", "created_at"],
+        [(e.uuid, e.event_type, e.subject, e.account_id, e.payload, e.created_at) for e in events],
+    )
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
     if events:
         after_bulk_emit()
     return events
@@ -165,9 +164,17 @@ def _status_change_event(change: StatusChange) -> tuple[str, str, dict, Account]
     return ACCOUNT_STATUS_CHANGED, f"account:{account.number}", payload, account
 
 
-def _enqueue_fan_out() -> None:
+# Whether any endpoint is active. Read by the transaction that writes the events (a single
+# event: by its INSERT), so an endpoint switched on while it commits misses that one prompt
+# fan-out; the beat's dispatch_webhooks (every 30 s) fans out what is left.
+ANY_ENDPOINT = "EXISTS (SELECT 1 FROM accounts_webhookendpoint WHERE active)"
+
+
+def _enqueue_fan_out(listening: bool | None = None) -> None:
     # Nothing to deliver to: skip the broker; the beat task would find nothing either.
-    if sqlrow.fetch_one("SELECT 1 FROM accounts_webhookendpoint WHERE active LIMIT 1", []):
+    if listening is None:
+        listening = bool(sqlrow.fetch_one(f"SELECT {ANY_ENDPOINT}", [])[0])  # noqa: S608
+    if listening:
         current_app.signature(FAN_OUT_TASK).delay()
 
 

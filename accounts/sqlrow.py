@@ -58,19 +58,33 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
         return cursor.fetchone()
 
 
+def insert_returning(instance: models.Model, expression: str) -> Any:
+    """`insert(instance)`, and the value of a constant SQL `expression` (no parameters) read by
+    the same statement on PostgreSQL; by a SELECT after it elsewhere."""
+    if connection.vendor != "postgresql":
+        insert(instance)
+        return fetch_one(f"SELECT {expression}", [])[0]  # noqa: S608
+    return _insert(instance, None, expression)[1]
+
+
 def insert(instance: models.Model, *, along: tuple[str, list] | None = None) -> models.Model:
     """INSERT one new instance and set its primary key: what `Model.save` does for a new row with
     an auto id, without the compiler (no signals are sent: callers are models without receivers,
     checked by tests/accounts/test_sqlrow.py). `along`: another data-modifying statement (an
     `update_statement`) run by the same statement on PostgreSQL — one round trip — and just
     before it elsewhere."""
+    return _insert(instance, along, None)[0]
+
+
+def _insert(instance, along, expression) -> tuple[models.Model, Any]:
     meta = instance._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     quote = connection.ops.quote_name
+    returning = quote(meta.pk.column) + (f", {expression}" if expression else "")
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
-        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {returning}"
     )
     if along is not None:
         other_sql, other_params = along
@@ -79,10 +93,11 @@ def insert(instance: models.Model, *, along: tuple[str, list] | None = None) -> 
         else:
             with connection.cursor() as cursor:
                 cursor.execute(other_sql, other_params)
-    instance.pk = fetch_one(sql, values)[0]
+    row = fetch_one(sql, values)
+    instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
-    return instance
+    return instance, row[1] if expression else None
 
 
 def update_statement(instance: models.Model, names: Sequence[str]) -> tuple[str, list]:

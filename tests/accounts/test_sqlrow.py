@@ -96,3 +96,21 @@ def test_an_insert_along_with_an_update_writes_both_in_one_statement():
     assert Account.objects.get(pk=account.pk).balance == D("5.00")
     assert LedgerEntry.objects.filter(pk=entry.pk, account=account).exists()
     assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_an_insert_returning_reads_the_expression_in_the_same_statement(active):
+    """accounts.events: a single event's INSERT also says whether any webhook endpoint listens."""
+    from accounts.events import ANY_ENDPOINT
+    from accounts.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.create(
+        name="Switch", url="https://switch.example/hook", secret="s", active=active
+    )
+    event = OutboxEvent(
+        event_type="payment.recorded", subject="account:1", payload={}, created_at=timezone.now()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        listening = sqlrow.insert_returning(event, ANY_ENDPOINT)
+    assert bool(listening) is active and event.pk is not None
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
