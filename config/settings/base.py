@@ -105,6 +105,11 @@ def database_from_env(default_url: str) -> dict:
     elif db["ENGINE"] == "django.db.backends.postgresql":
         db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
         db["CONN_HEALTH_CHECKS"] = True
+        # psycopg prepares no statement on its own (Django's choice, kept: the threshold is never
+        # reached), but one asked for explicitly — accounts.sqlrow's few statements that every
+        # API request runs (issue 19). Behind PgBouncer in transaction mode that needs
+        # PgBouncer 1.21+ with max_prepared_statements set (docs/api-bench.md).
+        db.setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
     else:
         raise ImproperlyConfigured(
             f"DATABASE_URL names {db['ENGINE']}; this project runs on PostgreSQL or SQLite only."
