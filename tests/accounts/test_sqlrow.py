@@ -44,21 +44,24 @@ def test_a_row_read_by_columns_builds_the_instance_the_orm_builds():
     assert not built._state.adding
 
 
+def payment_of_5(account, **extra) -> LedgerEntry:
+    """A new, unsaved 5.00 payment entry on a new account (balance 5.00 after it)."""
+    return LedgerEntry(
+        account=account,
+        kind=EntryKind.PAYMENT,
+        amount=D("5.00"),
+        currency=account.currency,
+        balance_after=D("5.00"),
+        description="Payment",
+        actor_kind=ActorKind.SYSTEM,
+        **extra,
+    )
+
+
 def test_an_inserted_entry_gets_its_id_and_posting_time_as_the_orm_would():
     account = AccountFactory()
     before = timezone.now()
-    entry = sqlrow.insert(
-        LedgerEntry(
-            account=account,
-            kind=EntryKind.PAYMENT,
-            amount=D("5.00"),
-            currency=account.currency,
-            balance_after=D("5.00"),
-            description="Payment",
-            actor_kind=ActorKind.SYSTEM,
-            idempotency_key="k-1",
-        )
-    )
+    entry = sqlrow.insert(payment_of_5(account, idempotency_key="k-1"))
     stored = LedgerEntry.objects.get(pk=entry.pk)
     assert (stored.account_id, stored.amount, stored.idempotency_key) == (
         account.pk,
@@ -82,15 +85,7 @@ def test_an_insert_along_with_an_update_writes_both_in_one_statement():
     """billing.posting: the entry and the account's new balance (one round trip on PostgreSQL)."""
     account = AccountFactory()
     account.balance = D("5.00")
-    entry = LedgerEntry(
-        account=account,
-        kind=EntryKind.PAYMENT,
-        amount=D("5.00"),
-        currency=account.currency,
-        balance_after=D("5.00"),
-        description="Payment",
-        actor_kind=ActorKind.SYSTEM,
-    )
+    entry = payment_of_5(account)
     with CaptureQueriesContext(connection) as queries:
         sqlrow.insert(entry, along=sqlrow.update_statement(account, ["balance"]))
     assert Account.objects.get(pk=account.pk).balance == D("5.00")
