@@ -29,10 +29,10 @@ def _readers(model: type[models.Model], vendor: str) -> tuple[str, list]:
     columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
     converters = []
     for index, field in enumerate(fields):
-        found = connection.ops.get_db_converters(field.get_col(model._meta.db_table))
-        found += field.get_db_converters(connection)
+        col = field.get_col(model._meta.db_table)
+        found = [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
         if found:
-            converters.append((index, field, found))
+            converters.append((index, col, found))
     return columns, converters
 
 
@@ -46,11 +46,9 @@ def from_row(model: type[models.Model], values: Sequence[Any]):
     which are ignored), as a queryset would build it."""
     fields_count = len(model._meta.concrete_fields)
     values = list(values[:fields_count])
-    for index, field, converters in _readers(model, connection.vendor)[1]:
+    for index, col, converters in _readers(model, connection.vendor)[1]:
         for converter in converters:
-            values[index] = converter(
-                values[index], field.get_col(model._meta.db_table), connection
-            )
+            values[index] = converter(values[index], col, connection)
     return model.from_db(connection.alias, None, values)
 
 
@@ -119,7 +117,8 @@ def _insert(instance, along, expression) -> tuple[models.Model, Any]:
 
 
 def update_statement(instance: models.Model, names: Sequence[str]) -> tuple[str, list]:
-    """The UPDATE of these fields of one saved instance, with its parameters."""
+    """The UPDATE of these fields of one saved instance (`save(update_fields=…)` without the
+    compiler), with its parameters: for `insert(along=…)` or `fetch_one`."""
     meta = instance._meta
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
@@ -129,8 +128,3 @@ def update_statement(instance: models.Model, names: Sequence[str]) -> tuple[str,
         f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
         [*values, instance.pk],
     )
-
-
-def update(instance: models.Model, names: Sequence[str]) -> None:
-    """UPDATE these fields of one saved instance (`save(update_fields=…)` without the compiler)."""
-    fetch_one(*update_statement(instance, names))

@@ -227,7 +227,11 @@ def step_note(plan: StepPlan) -> str:
 
 
 def _note(notes: dict, plan: StepPlan) -> str:
-    return notes.setdefault((plan.target, plan.anchor), step_note(plan))
+    """step_note, written once per step and anchor (many accounts share one)."""
+    key = (plan.target, plan.anchor)
+    if key not in notes:
+        notes[key] = step_note(plan)
+    return notes[key]
 
 
 def move_plans(plans: list[StepPlan]) -> list[StepPlan]:
@@ -239,7 +243,7 @@ def move_plans(plans: list[StepPlan]) -> list[StepPlan]:
         bulk.Move(
             plan.account,
             plan.target.status_type,
-            notes.get((plan.target, plan.anchor)) or _note(notes, plan),
+            _note(notes, plan),
             plan.effective_at,
             rule_id=plan.target.rule_id or "R-X3",
         )

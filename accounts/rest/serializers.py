@@ -22,8 +22,8 @@ class ModelSerializer(serializers.ModelSerializer):
     2.5 ms for an account, the most of GET account's serializing; the API bench found it). The
     fields depend on the class only, so they are built once per class and each instance gets a
     copy of each (DRF re-creates every field from its arguments when it copies them: the copies
-    cost more than a payment's answer otherwise did, issue 19). A subclass whose fields depend on the instance or the
-    request must not use this base."""
+    cost more than a payment's answer otherwise did, issue 19). A subclass whose fields depend on
+    the instance or the request must not use this base."""
 
     def get_fields(self):
         cls = type(self)

@@ -76,7 +76,7 @@ def test_an_inserted_entry_gets_its_id_and_posting_time_as_the_orm_would():
 def test_an_update_writes_only_the_named_fields():
     account = AccountFactory(name="Before")
     account.balance, account.name = D("7.25"), "Changed in memory only"
-    sqlrow.update(account, ["balance"])
+    sqlrow.fetch_one(*sqlrow.update_statement(account, ["balance"]))
     stored = Account.objects.get(pk=account.pk)
     assert (stored.balance, stored.name) == (D("7.25"), "Before")
 
